@@ -1,0 +1,1 @@
+"""Logic of the mnist-ablation workflow; Snakemake rule scripts and pytest call into it."""

@@ -1,0 +1,92 @@
+"""From verified IDX files to normalized arrays, and back into memory for training."""
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ablation.download import read_verified
+from ablation.idx import IdxError, read_images, read_labels
+
+# The four files of an MNIST-style dataset, per split: (images, labels).
+SPLIT_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+FILE_NAMES = [name for pair in SPLIT_FILES.values() for name in pair]
+
+
+def dataset_digest(sha256_by_file: dict[str, str]) -> str:
+    """One SHA-256 naming the dataset's content: a hash of the pinned per-file hashes."""
+    lines = "".join(f"{name} {sha256_by_file[name]}\n" for name in sorted(FILE_NAMES))
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def load_split_uint8(
+    images_gz, labels_gz, sha256_by_file: dict[str, str], expected_count: int,
+    num_classes: int,
+):
+    """Verified uint8 images (N×28×28) and labels (N) of one split."""
+    images_name, labels_name = Path(images_gz).name, Path(labels_gz).name
+    images = read_images(
+        read_verified(images_gz, sha256_by_file[images_name.removesuffix(".gz")]),
+        str(images_gz),
+    )
+    labels = read_labels(
+        read_verified(labels_gz, sha256_by_file[labels_name.removesuffix(".gz")]),
+        str(labels_gz),
+        num_classes,
+    )
+    if len(images) != len(labels):
+        raise IdxError(
+            f"{images_gz} holds {len(images)} images but {labels_gz} holds "
+            f"{len(labels)} labels; they must agree"
+        )
+    if len(images) != expected_count:
+        raise IdxError(
+            f"{images_gz} holds {len(images)} images, expected {expected_count} "
+            "(the dataset's size in config)"
+        )
+    return images, labels
+
+
+def save_split(path, images_uint8: np.ndarray, labels: np.ndarray) -> None:
+    """Write float32 images in [0, 1] with a trailing channel axis, atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    try:
+        with open(partial, "wb") as handle:
+            np.savez(
+                handle,
+                images=(images_uint8.astype(np.float32) / 255.0)[..., np.newaxis],
+                labels=labels.astype(np.uint8),
+            )
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def normalize(
+    gz_paths: dict[str, str], sha256_by_file, sizes, num_classes: int, outputs
+) -> None:
+    """Parse and check all four files first, then write ``outputs[split]`` for each split.
+
+    ``gz_paths`` maps the IDX file names to their ``.gz`` paths; ``sizes`` and
+    ``outputs`` map split names to expected counts and output paths.
+    """
+    splits = {
+        split: load_split_uint8(
+            gz_paths[images], gz_paths[labels], sha256_by_file, sizes[split],
+            num_classes,
+        )
+        for split, (images, labels) in SPLIT_FILES.items()
+    }
+    for split, (images, labels) in splits.items():
+        save_split(outputs[split], images, labels)
+
+
+def load_split(path) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(path, allow_pickle=False) as arrays:
+        return arrays["images"], arrays["labels"]

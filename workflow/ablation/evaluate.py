@@ -1,0 +1,39 @@
+"""Export what the figures need from a trained model, so that plotting never imports TensorFlow."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ablation.data import load_split
+
+
+def weight_arrays(model) -> dict[str, np.ndarray]:
+    """Every weight array, keyed ``<layer>/<index>`` (e.g. ``conv1/0`` is conv1's kernel)."""
+    return {
+        f"{layer.name}/{index}": np.asarray(weight)
+        for layer in model.layers
+        for index, weight in enumerate(layer.get_weights())
+    }
+
+
+def evaluate(model_path, test_path, predictions_path, weights_path, batch_size: int) -> None:
+    import keras
+
+    model = keras.models.load_model(model_path, safe_mode=True)
+    images, labels = load_split(test_path)
+    probabilities = model.predict(images, batch_size=batch_size, verbose=0)
+    predicted = probabilities.argmax(axis=1)
+    pd.DataFrame(
+        {
+            "index": np.arange(len(labels)),
+            "label": labels,
+            "predicted": predicted,
+            "confidence": probabilities.max(axis=1),
+        }
+    ).to_csv(predictions_path, index=False)
+    partial = Path(weights_path).with_name(Path(weights_path).name + ".part")
+    with open(partial, "wb") as handle:
+        np.savez(handle, **weight_arrays(model))
+    os.replace(partial, weights_path)

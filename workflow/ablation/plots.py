@@ -1,0 +1,153 @@
+"""The study's figures. Inputs are CSV and NumPy files only: no TensorFlow here."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+# Fixed SVG ids and no timestamps: the same data gives the same bytes.
+plt.rcParams["svg.hashsalt"] = "mnist-ablation"
+METADATA = {".svg": {"Date": None}, ".png": {}}
+
+
+def save_figure(figure, paths) -> None:
+    for path in paths:
+        suffix = str(path)[str(path).rfind(".") :]
+        figure.savefig(path, dpi=120, bbox_inches="tight", metadata=METADATA[suffix])
+    plt.close(figure)
+
+
+def mean_and_band(histories: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per epoch: mean and ±1 sample std of ``metric`` across seeds (std 0 for one seed)."""
+    stats = histories.groupby("epoch")[metric].agg(["mean", "std", "count"])
+    stats["std"] = stats["std"].fillna(0.0)
+    stats["low"] = stats["mean"] - stats["std"]
+    stats["high"] = stats["mean"] + stats["std"]
+    return stats.reset_index()
+
+
+def plot_loss_comparison(histories: pd.DataFrame, variant_order, paths) -> None:
+    """The lecture's chart: training loss per epoch, one line per variant, plus a
+    validation accuracy panel; shaded bands are ±1 std across seeds."""
+    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 4.2))
+    seeds = histories["seed"].nunique()
+    for variant in variant_order:
+        runs = histories[histories["variant"] == variant]
+        for axis, metric in ((loss_axis, "loss"), (accuracy_axis, "val_accuracy")):
+            stats = mean_and_band(runs, metric)
+            (line,) = axis.plot(stats["epoch"], stats["mean"], marker="o", label=variant)
+            if seeds > 1:
+                axis.fill_between(
+                    stats["epoch"], stats["low"], stats["high"],
+                    color=line.get_color(), alpha=0.2, linewidth=0,
+                )
+    loss_axis.set(xlabel="epoch", ylabel="training loss", title="Training loss")
+    accuracy_axis.set(xlabel="epoch", ylabel="test accuracy", title="Validation accuracy")
+    for axis in (loss_axis, accuracy_axis):
+        axis.grid(alpha=0.3)
+        axis.xaxis.get_major_locator().set_params(integer=True)
+    band = f"mean ± 1 std over {seeds} seeds" if seeds > 1 else "one seed"
+    handles, labels = loss_axis.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=len(labels), title=band,
+                  bbox_to_anchor=(0.5, -0.17))
+    save_figure(figure, paths)
+
+
+def conv_kernels(weights: dict) -> list[tuple[str, np.ndarray]]:
+    """(layer name, kernel of shape h×w×in×out) for each conv layer, in order."""
+    names = sorted(
+        (key.split("/")[0] for key in weights if key.startswith("conv") and key.endswith("/0")),
+        key=lambda name: int(name.removeprefix("conv")),
+    )
+    return [(name, weights[f"{name}/0"]) for name in names]
+
+
+def plot_filter_grid(weights: dict, title: str, paths) -> None:
+    """Every conv layer's 3×3 kernels: one row per input channel, one column per filter."""
+    kernels = conv_kernels(weights)
+    if not kernels:
+        raise ValueError(f"{title}: this model has no conv layers, so no filters to draw")
+    heights = [kernel.shape[2] for _, kernel in kernels]
+    figure = plt.figure(figsize=(max(k.shape[3] for _, k in kernels) * 0.7, sum(heights) * 0.7 + 1.2 * len(kernels)))
+    subfigures = figure.subfigures(len(kernels), 1, height_ratios=[h + 1.5 for h in heights])
+    for subfigure, (name, kernel) in zip(np.atleast_1d(subfigures), kernels):
+        in_channels, filters = kernel.shape[2], kernel.shape[3]
+        limit = float(np.abs(kernel).max()) or 1.0
+        axes = subfigure.subplots(in_channels, filters, squeeze=False)
+        for channel in range(in_channels):
+            for index in range(filters):
+                axis = axes[channel, index]
+                image = axis.imshow(kernel[:, :, channel, index], cmap="coolwarm",
+                                    vmin=-limit, vmax=limit)
+                axis.set_xticks([])
+                axis.set_yticks([])
+                if channel == 0:
+                    axis.set_title(str(index + 1), fontsize=7)
+        subfigure.suptitle(f"{name}: {filters} filters × {in_channels} input channel(s)",
+                           fontsize=9)
+        subfigure.colorbar(image, ax=axes, shrink=0.8, fraction=0.02)
+    figure.suptitle(title, fontsize=10, y=1.02)
+    save_figure(figure, paths)
+
+
+def plot_prediction_grid(images, predictions: pd.DataFrame, indices, class_names,
+                         title: str, paths) -> None:
+    """Chosen test images, each titled 'predicted / true'; wrong ones in red."""
+    columns = min(len(indices), 6)
+    rows = -(-len(indices) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.8, rows * 2.0),
+                                squeeze=False)
+    by_index = predictions.set_index("index")
+    for axis in axes.flat:
+        axis.axis("off")
+    for axis, index in zip(axes.flat, indices):
+        predicted = class_names[by_index.at[index, "predicted"]]
+        true = class_names[by_index.at[index, "label"]]
+        axis.imshow(images[index].squeeze(), cmap="gray_r")
+        axis.set_title(f"#{index}: {predicted} / {true}", fontsize=8,
+                       color="black" if predicted == true else "red")
+    figure.suptitle(f"{title} — predicted / true", fontsize=10)
+    save_figure(figure, paths)
+
+
+def confusion_counts(predictions: pd.DataFrame, num_classes: int) -> np.ndarray:
+    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(counts, (predictions["label"], predictions["predicted"]), 1)
+    return counts
+
+
+def plot_confusion(predictions: pd.DataFrame, class_names, title: str, paths) -> None:
+    counts = confusion_counts(predictions, len(class_names))
+    accuracy = np.trace(counts) / counts.sum()
+    figure, axis = plt.subplots(figsize=(6.5, 5.5))
+    image = axis.imshow(counts, cmap="Blues")
+    for (true, predicted), count in np.ndenumerate(counts):
+        axis.text(predicted, true, str(count), ha="center", va="center", fontsize=6,
+                  color="white" if count > counts.max() / 2 else "black")
+    ticks = range(len(class_names))
+    axis.set_xticks(ticks, class_names, rotation=45, ha="right", fontsize=7)
+    axis.set_yticks(ticks, class_names, fontsize=7)
+    axis.set(xlabel="predicted", ylabel="true", title=f"{title} (accuracy {accuracy:.4f})")
+    figure.colorbar(image, ax=axis)
+    save_figure(figure, paths)
+
+
+def plot_accuracy_across_datasets(summary: pd.DataFrame, variant_order, paths) -> None:
+    """Each variant's final test accuracy, datasets side by side (error bars ±1 std)."""
+    datasets = list(dict.fromkeys(summary["dataset"]))
+    width = 0.8 / len(datasets)
+    figure, axis = plt.subplots(figsize=(1.6 * len(variant_order) + 2, 4))
+    positions = np.arange(len(variant_order))
+    for offset, dataset in enumerate(datasets):
+        rows = summary[summary["dataset"] == dataset].set_index("variant")
+        rows = rows.reindex(variant_order)
+        axis.bar(positions + (offset - (len(datasets) - 1) / 2) * width,
+                 rows["test_accuracy_mean"], width,
+                 yerr=rows["test_accuracy_std"].fillna(0.0), capsize=3, label=dataset)
+    axis.set_xticks(positions, variant_order)
+    axis.set(ylabel="final test accuracy", ylim=(0, 1), title="Final test accuracy by dataset")
+    axis.legend()
+    axis.grid(axis="y", alpha=0.3)
+    save_figure(figure, paths)

@@ -1,0 +1,130 @@
+"""Tidy tables across variants and seeds: histories, per-variant summary, comparisons."""
+
+import json
+import math
+
+import pandas as pd
+
+METRICS = ["loss", "accuracy", "val_loss", "val_accuracy"]
+
+
+def collect_histories(dataset: str, runs: list[dict]) -> pd.DataFrame:
+    """Long format, one row per (variant, seed, epoch).
+
+    ``runs`` holds ``variant``, ``seed``, ``history`` (CSV path) and
+    ``provenance`` (JSON path); epoch times come from the provenance sidecar.
+    """
+    frames = []
+    for run in runs:
+        history = pd.read_csv(run["history"])
+        sidecar = json.loads(open(run["provenance"]).read())
+        history.insert(0, "seed", run["seed"])
+        history.insert(0, "variant", run["variant"])
+        history.insert(0, "dataset", dataset)
+        history["seconds"] = sidecar["epoch_seconds"][: len(history)]
+        history["parameters"] = sidecar["parameters"]
+        history["data_sha256"] = sidecar["data_sha256"]
+        frames.append(history)
+    return pd.concat(frames, ignore_index=True)
+
+
+def final_epochs(histories: pd.DataFrame) -> pd.DataFrame:
+    last = histories.groupby(["dataset", "variant", "seed"])["epoch"].transform("max")
+    return histories[histories["epoch"] == last]
+
+
+def summarize(histories: pd.DataFrame, variant_order: list[str]) -> pd.DataFrame:
+    """Per variant: final test accuracy/loss as mean, sample std and n over seeds."""
+    final = final_epochs(histories)
+    training_seconds = histories.groupby(["dataset", "variant", "seed"])["seconds"].sum()
+    grouped = final.groupby(["dataset", "variant"], sort=False)
+    summary = grouped.agg(
+        n_seeds=("seed", "nunique"),
+        parameters=("parameters", "first"),
+        test_accuracy_mean=("val_accuracy", "mean"),
+        test_accuracy_std=("val_accuracy", "std"),
+        test_loss_mean=("val_loss", "mean"),
+        test_loss_std=("val_loss", "std"),
+        data_sha256=("data_sha256", "first"),
+    ).reset_index()
+    seconds = training_seconds.groupby(["dataset", "variant"]).mean()
+    summary["training_seconds_mean"] = [
+        seconds[(dataset, variant)]
+        for dataset, variant in zip(summary["dataset"], summary["variant"])
+    ]
+    summary["variant"] = pd.Categorical(summary["variant"], variant_order, ordered=True)
+    return summary.sort_values(["dataset", "variant"]).reset_index(drop=True)
+
+
+def welch_interval(sample: list[float], baseline: list[float], confidence: float = 0.95):
+    """Difference of means with Welch's t interval; None when it cannot be computed."""
+    from scipy import stats
+
+    n1, n2 = len(sample), len(baseline)
+    if n1 < 2 or n2 < 2:
+        return None
+    mean1, mean2 = sum(sample) / n1, sum(baseline) / n2
+    var1 = sum((x - mean1) ** 2 for x in sample) / (n1 - 1)
+    var2 = sum((x - mean2) ** 2 for x in baseline) / (n2 - 1)
+    se2 = var1 / n1 + var2 / n2
+    difference = mean1 - mean2
+    if se2 == 0:
+        return None
+    df = se2**2 / ((var1 / n1) ** 2 / (n1 - 1) + (var2 / n2) ** 2 / (n2 - 1))
+    half_width = stats.t.ppf(0.5 + confidence / 2, df) * math.sqrt(se2)
+    p_value = 2 * stats.t.sf(abs(difference) / math.sqrt(se2), df)
+    return {
+        "difference": difference,
+        "ci_low": difference - half_width,
+        "ci_high": difference + half_width,
+        "df": df,
+        "p_value": p_value,
+    }
+
+
+def compare_with_baseline(histories: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Each variant's final test accuracy against ``baseline``'s, across seeds."""
+    final = final_epochs(histories)
+    rows = []
+    for (dataset, variant), group in final.groupby(["dataset", "variant"], sort=False):
+        if variant == baseline:
+            continue
+        reference = final[(final["dataset"] == dataset) & (final["variant"] == baseline)]
+        sample = group["val_accuracy"].tolist()
+        base = reference["val_accuracy"].tolist()
+        interval = welch_interval(sample, base)
+        row = {
+            "dataset": dataset,
+            "variant": variant,
+            "baseline": baseline,
+            "n": len(sample),
+            "n_baseline": len(base),
+            "mean_difference": sum(sample) / len(sample) - sum(base) / len(base),
+        }
+        if interval is None:
+            row["note"] = (
+                "no interval: Welch's t needs at least 2 seeds per variant and some "
+                "spread; add seeds under training.seeds"
+            )
+        else:
+            row |= {
+                "ci95_low": interval["ci_low"],
+                "ci95_high": interval["ci_high"],
+                "welch_df": interval["df"],
+                "p_value": interval["p_value"],
+                "note": "",
+            }
+        rows.append(row)
+    columns = [
+        "dataset", "variant", "baseline", "n", "n_baseline", "mean_difference",
+        "ci95_low", "ci95_high", "welch_df", "p_value", "note",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def write_tables(dataset: str, runs, variant_order, baseline: str, outputs) -> None:
+    """histories.csv, summary.csv and comparisons.csv of one dataset."""
+    histories = collect_histories(dataset, runs)
+    histories.to_csv(outputs["histories"], index=False)
+    summarize(histories, variant_order).to_csv(outputs["summary"], index=False)
+    compare_with_baseline(histories, baseline).to_csv(outputs["comparisons"], index=False)

@@ -1,0 +1,210 @@
+"""Deterministic, resumable training of one (variant, seed).
+
+Every epoch ends with a checkpoint (model, optimizer state, metrics so far). The
+order of the training examples in epoch ``e`` depends only on ``(seed, e)``, so a
+job killed after epoch ``k`` and restarted resumes at ``k + 1`` and ends with the
+same bits as a run that was never interrupted.
+"""
+
+import json
+import logging
+import math
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ablation import provenance
+from ablation.data import load_split
+
+log = logging.getLogger(__name__)
+
+HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+
+
+class NonFiniteLoss(FloatingPointError):
+    pass
+
+
+def configure_tensorflow(seed: int, threads: int) -> None:
+    """Fix seeds, op determinism and thread pools; must run before TF executes an op.
+
+    ``threads`` comes from config, not from the cores Snakemake grants: CPU
+    kernels sum in a different order with a different pool size, so tying the
+    pools to ``--cores`` would tie the numbers to the command line.
+    """
+    import keras
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def epoch_order(seed: int, epoch: int, size: int) -> np.ndarray:
+    return np.random.default_rng([seed, epoch]).permutation(size)
+
+
+def build_compiled_model(spec: dict, settings: dict, input_shape, num_classes: int):
+    import keras
+
+    from ablation.model import build_model
+
+    model = build_model(spec, input_shape=input_shape, num_classes=num_classes)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=settings["learning_rate"]),
+        # Categorical cross-entropy on integer labels.
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def write_json_atomically(path, payload) -> None:
+    path = Path(path)
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    os.replace(partial, path)
+
+
+def write_history(path, rows) -> None:
+    """Metrics only, in full float precision, so that equal runs give equal bytes."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".part")
+    lines = [",".join(HISTORY_COLUMNS)]
+    lines += [",".join(repr(row[column]) for column in HISTORY_COLUMNS) for row in rows]
+    partial.write_text("\n".join(lines) + "\n")
+    os.replace(partial, path)
+
+
+def save_model_atomically(model, path) -> None:
+    path = Path(path)
+    partial = path.with_name(path.stem + ".part.keras")
+    model.save(partial)
+    os.replace(partial, path)
+
+
+class Checkpoint:
+    """The state after the last completed epoch, valid only for the same job identity."""
+
+    def __init__(self, directory, identity: dict):
+        self.directory = Path(directory)
+        self.identity = identity
+        self.model_path = self.directory / "model.keras"
+        self.state_path = self.directory / "state.json"
+
+    def load(self):
+        """(model, rows, epoch_seconds), or None when there is nothing to resume."""
+        import keras
+
+        if not self.state_path.exists() or not self.model_path.exists():
+            return None
+        state = json.loads(self.state_path.read_text())
+        if state["identity"] != self.identity:
+            log.info("checkpoint in %s is for other settings; starting over", self.directory)
+            return None
+        model = keras.models.load_model(self.model_path, safe_mode=True)
+        return model, state["rows"], state["epoch_seconds"]
+
+    def save(self, model, rows, epoch_seconds) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        save_model_atomically(model, self.model_path)
+        # The state file is written last: it is what makes the checkpoint count.
+        write_json_atomically(
+            self.state_path,
+            {"identity": self.identity, "rows": rows, "epoch_seconds": epoch_seconds},
+        )
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def train(
+    *,
+    spec: dict,
+    settings: dict,
+    seed: int,
+    dataset: dict,
+    train_path,
+    test_path,
+    checkpoint_dir,
+    outputs: dict,
+    source_directory,
+) -> None:
+    """Train ``spec`` and write ``outputs['model']``, ``['history']`` and ``['provenance']``.
+
+    ``settings`` holds the global training settings (epochs, batch_size,
+    learning_rate, threads, train_subset); ``dataset`` the dataset's name,
+    digest and class count.
+    """
+    started = time.monotonic()
+    configure_tensorflow(seed, settings["threads"])
+    x_train, y_train = load_split(train_path)
+    x_test, y_test = load_split(test_path)
+    if settings.get("train_subset"):
+        x_train, y_train = x_train[: settings["train_subset"]], y_train[: settings["train_subset"]]
+
+    identity = {"spec": spec, "settings": settings, "seed": seed, "data": dataset["digest"]}
+    checkpoint = Checkpoint(checkpoint_dir, identity)
+    resumed = checkpoint.load()
+    if resumed:
+        model, rows, epoch_seconds = resumed
+        log.info("resuming %s seed %d after epoch %d", spec["name"], seed, len(rows))
+    else:
+        model = build_compiled_model(
+            spec, settings, x_train.shape[1:], dataset["num_classes"]
+        )
+        rows, epoch_seconds = [], []
+
+    for epoch in range(len(rows) + 1, settings["epochs"] + 1):
+        order = epoch_order(seed, epoch, len(x_train))
+        epoch_started = time.monotonic()
+        fit = model.fit(
+            x_train[order],
+            y_train[order],
+            batch_size=settings["batch_size"],
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+            validation_data=(x_test, y_test),
+        )
+        seconds = time.monotonic() - epoch_started
+        row = {"epoch": epoch} | {
+            name: float(fit.history[name][-1]) for name in HISTORY_COLUMNS[1:]
+        }
+        if not all(math.isfinite(row[name]) for name in HISTORY_COLUMNS[1:]):
+            raise NonFiniteLoss(
+                f"{dataset['name']} variant {spec['name']}, seed {seed}: loss became "
+                f"{row['loss']} in epoch {epoch}; lower training.learning_rate "
+                "or check the variant spec"
+            )
+        rows.append(row)
+        epoch_seconds.append(seconds)
+        log.info(
+            "epoch %d/%d loss=%.4f accuracy=%.4f val_loss=%.4f val_accuracy=%.4f (%.1f s)",
+            epoch, settings["epochs"], row["loss"], row["accuracy"],
+            row["val_loss"], row["val_accuracy"], seconds,
+        )
+        checkpoint.save(model, rows, epoch_seconds)
+
+    save_model_atomically(model, outputs["model"])
+    write_history(outputs["history"], rows)
+    write_json_atomically(
+        outputs["provenance"],
+        {
+            "dataset": dataset["name"],
+            "data_sha256": dataset["digest"],
+            "variant": spec,
+            "training": settings,
+            "seed": seed,
+            "parameters": int(model.count_params()),
+            "epoch_seconds": epoch_seconds,
+            "wall_seconds": time.monotonic() - started,
+            "resumed": bool(resumed),
+            **provenance.collect(source_directory, settings["threads"]),
+        },
+    )
+    checkpoint.remove()

@@ -1,0 +1,140 @@
+import os
+import sys
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+# The logic lives in the package workflow/ablation. PYTHONPATH carries it to the
+# rule scripts, which run in their own Python processes.
+PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
+sys.path.insert(0, PACKAGE_ROOT)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])
+)
+# Between-workflow cache location: the profile turns --cache on; this default
+# makes it work without setting the variable (README, "How caching works").
+os.environ.setdefault(
+    "SNAKEMAKE_OUTPUT_CACHE",
+    str(
+        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        / "mnist-ablation"
+    ),
+)
+Path(os.environ["SNAKEMAKE_OUTPUT_CACHE"]).mkdir(parents=True, exist_ok=True)
+
+from ablation.codehash import code_digest
+from ablation.config import (
+    ConfigError,
+    check_config,
+    describe_schema_error,
+    variant_specs,
+)
+from ablation.data import FILE_NAMES, dataset_digest
+
+try:
+    validate(config, "../schemas/config.schema.yaml")
+except WorkflowError as error:
+    raise ConfigError(describe_schema_error(error)) from None
+check_config(config)
+
+VARIANT_SPECS = variant_specs(config)
+DATASETS = config["data"]["datasets"]
+SEEDS = config["training"]["seeds"]
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    variant="|".join(VARIANT_SPECS),
+    seed=r"\d+",
+    file="|".join(FILE_NAMES),
+
+
+def get_source(dataset):
+    return config["data"]["sources"][dataset]
+
+
+def get_dataset_info(dataset):
+    source = get_source(dataset)
+    return {
+        "name": dataset,
+        "digest": dataset_digest(source["sha256"]),
+        "num_classes": len(source["class_names"]),
+    }
+
+
+def get_raw_files(wildcards):
+    return {
+        name.replace("-", "_"): f"resources/{wildcards.dataset}/{name}.gz"
+        for name in FILE_NAMES
+    }
+
+
+def get_training_threads():
+    return config["training"]["threads"]
+
+
+def get_training_job(wildcards):
+    """Everything a training result depends on; Snakemake reruns it when this changes."""
+    return {
+        "dataset": get_dataset_info(wildcards.dataset),
+        "spec": VARIANT_SPECS[wildcards.variant],
+        # Seeds are the job's own; the list of all seeds is not part of it.
+        "settings": {k: v for k, v in config["training"].items() if k != "seeds"},
+        "seed": int(wildcards.seed),
+    }
+
+
+def get_reference_seed():
+    """The seed whose model the per-variant figures show."""
+    return SEEDS[0]
+
+
+def get_conv_variants():
+    return [name for name, spec in VARIANT_SPECS.items() if spec["conv"]]
+
+
+def get_figure_title(wildcards):
+    return f"{wildcards.dataset} {wildcards.variant} seed {get_reference_seed()}"
+
+
+def get_run_grid():
+    """(variant, seed) pairs in the order of get_run_files()."""
+    return [[variant, seed] for variant in VARIANT_SPECS for seed in SEEDS]
+
+
+def get_run_files(kind, extension):
+    return [
+        f"results/{{dataset}}/{kind}/{variant}/seed{seed}.{extension}"
+        for variant, seed in get_run_grid()
+    ]
+
+
+def get_final_targets():
+    targets = []
+    for dataset in DATASETS:
+        results = f"results/{dataset}"
+        targets += [
+            f"{results}/histories.csv",
+            f"{results}/summary.csv",
+            f"{results}/comparisons.csv",
+        ]
+        targets += expand(
+            f"{results}/figures/loss_comparison.{{ext}}", ext=["png", "svg"]
+        )
+        for variant in VARIANT_SPECS:
+            kinds = ["predictions", "confusion"]
+            if variant in get_conv_variants():
+                kinds.append("filters")
+            targets += expand(
+                f"{results}/figures/{{kind}}/{variant}.{{ext}}",
+                kind=kinds,
+                ext=["png", "svg"],
+            )
+            targets += expand(
+                f"{results}/models/{variant}/seed{{seed}}.keras", seed=SEEDS
+            )
+    if len(DATASETS) > 1:
+        targets += expand("results/accuracy_by_dataset.{ext}", ext=["png", "svg"])
+    return targets

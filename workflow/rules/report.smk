@@ -1,0 +1,141 @@
+rule aggregate:
+    input:
+        histories=get_run_files("histories", "csv"),
+        provenance=get_run_files("histories", "json"),
+    output:
+        histories=report(
+            "results/{dataset}/histories.csv",
+            caption="../report/histories.rst",
+            category="Tables",
+            subcategory="{dataset}",
+        ),
+        summary=report(
+            "results/{dataset}/summary.csv",
+            caption="../report/summary.rst",
+            category="Tables",
+            subcategory="{dataset}",
+        ),
+        comparisons=report(
+            "results/{dataset}/comparisons.csv",
+            caption="../report/comparisons.rst",
+            category="Tables",
+            subcategory="{dataset}",
+        ),
+    params:
+        runs=get_run_grid(),
+        variants=list(VARIANT_SPECS),
+        baseline=config["report"]["baseline"],
+        code=code_digest("ablation.stats"),
+    log:
+        "logs/{dataset}/aggregate.log",
+    script:
+        "../scripts/aggregate.py"
+
+
+rule plot_loss_comparison:
+    input:
+        histories="results/{dataset}/histories.csv",
+    output:
+        png=report(
+            "results/{dataset}/figures/loss_comparison.png",
+            caption="../report/loss_comparison.rst",
+            category="Curves",
+            subcategory="{dataset}",
+        ),
+        svg="results/{dataset}/figures/loss_comparison.svg",
+    params:
+        variants=list(VARIANT_SPECS),
+        code=code_digest("ablation.plots"),
+    log:
+        "logs/{dataset}/plots/loss_comparison.log",
+    script:
+        "../scripts/plot_loss_comparison.py"
+
+
+rule plot_filters:
+    # A variant without conv layers has no filters, so no such target.
+    wildcard_constraints:
+        variant="|".join(get_conv_variants()),
+    input:
+        weights=f"results/{{dataset}}/weights/{{variant}}/seed{get_reference_seed()}.npz",
+    output:
+        png=report(
+            "results/{dataset}/figures/filters/{variant}.png",
+            caption="../report/filters.rst",
+            category="Filters",
+            subcategory="{dataset}",
+            labels={"variant": "{variant}"},
+        ),
+        svg="results/{dataset}/figures/filters/{variant}.svg",
+    params:
+        title=get_figure_title,
+        code=code_digest("ablation.plots"),
+    log:
+        "logs/{dataset}/plots/filters/{variant}.log",
+    script:
+        "../scripts/plot_filters.py"
+
+
+rule plot_predictions:
+    input:
+        predictions=f"results/{{dataset}}/predictions/{{variant}}/seed{get_reference_seed()}.csv",
+        test="results/{dataset}/data/test.npz",
+    output:
+        png=report(
+            "results/{dataset}/figures/predictions/{variant}.png",
+            caption="../report/predictions.rst",
+            category="Predictions",
+            subcategory="{dataset}",
+            labels={"variant": "{variant}"},
+        ),
+        svg="results/{dataset}/figures/predictions/{variant}.svg",
+    params:
+        indices=config["report"]["prediction_indices"],
+        class_names=lambda wildcards: get_source(wildcards.dataset)["class_names"],
+        title=get_figure_title,
+        code=code_digest("ablation.plots"),
+    log:
+        "logs/{dataset}/plots/predictions/{variant}.log",
+    script:
+        "../scripts/plot_predictions.py"
+
+
+rule plot_confusion:
+    input:
+        predictions=f"results/{{dataset}}/predictions/{{variant}}/seed{get_reference_seed()}.csv",
+    output:
+        png=report(
+            "results/{dataset}/figures/confusion/{variant}.png",
+            caption="../report/confusion.rst",
+            category="Confusion matrices",
+            subcategory="{dataset}",
+            labels={"variant": "{variant}"},
+        ),
+        svg="results/{dataset}/figures/confusion/{variant}.svg",
+    params:
+        class_names=lambda wildcards: get_source(wildcards.dataset)["class_names"],
+        title=get_figure_title,
+        code=code_digest("ablation.plots"),
+    log:
+        "logs/{dataset}/plots/confusion/{variant}.log",
+    script:
+        "../scripts/plot_confusion.py"
+
+
+rule plot_accuracy_by_dataset:
+    input:
+        summaries=expand("results/{dataset}/summary.csv", dataset=DATASETS),
+    output:
+        png=report(
+            "results/accuracy_by_dataset.png",
+            caption="../report/accuracy_by_dataset.rst",
+            category="Curves",
+        ),
+        svg="results/accuracy_by_dataset.svg",
+    params:
+        variants=list(VARIANT_SPECS),
+        code=code_digest("ablation.plots"),
+    log:
+        "logs/plots/accuracy_by_dataset.log",
+    script:
+        "../scripts/plot_accuracy_by_dataset.py"

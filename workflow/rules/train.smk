@@ -1,0 +1,45 @@
+rule train:
+    input:
+        train="results/{dataset}/data/train.npz",
+        test="results/{dataset}/data/test.npz",
+    output:
+        model="results/{dataset}/models/{variant}/seed{seed}.keras",
+        history="results/{dataset}/histories/{variant}/seed{seed}.csv",
+        provenance=report(
+            "results/{dataset}/histories/{variant}/seed{seed}.json",
+            caption="../report/provenance.rst",
+            category="Provenance",
+            subcategory="{dataset}",
+            labels={"variant": "{variant}", "seed": "{seed}"},
+        ),
+    params:
+        job=get_training_job,
+        checkpoint_dir="results/{dataset}/checkpoints/{variant}/seed{seed}",
+        code=code_digest("ablation.training"),
+    threads: get_training_threads()
+    resources:
+        mem_mb=3000,
+        runtime=120,
+    log:
+        "logs/{dataset}/train/{variant}/seed{seed}.log",
+    cache: "omit-software"
+    script:
+        "../scripts/train.py"
+
+
+rule evaluate:
+    input:
+        model="results/{dataset}/models/{variant}/seed{seed}.keras",
+        test="results/{dataset}/data/test.npz",
+    output:
+        predictions="results/{dataset}/predictions/{variant}/seed{seed}.csv",
+        weights="results/{dataset}/weights/{variant}/seed{seed}.npz",
+    params:
+        batch_size=config["training"]["batch_size"],
+        code=code_digest("ablation.evaluate"),
+    resources:
+        mem_mb=2000,
+    log:
+        "logs/{dataset}/evaluate/{variant}/seed{seed}.log",
+    script:
+        "../scripts/evaluate.py"

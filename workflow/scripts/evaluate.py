@@ -1,0 +1,11 @@
+from ablation.evaluate import evaluate
+from ablation.logs import log_to
+
+log_to(snakemake.log[0])
+evaluate(
+    model_path=snakemake.input.model,
+    test_path=snakemake.input.test,
+    predictions_path=snakemake.output.predictions,
+    weights_path=snakemake.output.weights,
+    batch_size=snakemake.params.batch_size,
+)

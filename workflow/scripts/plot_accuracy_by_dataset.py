@@ -1,0 +1,8 @@
+import pandas as pd
+
+from ablation.logs import log_to
+from ablation.plots import plot_accuracy_across_datasets
+
+log_to(snakemake.log[0])
+summary = pd.concat(map(pd.read_csv, snakemake.input.summaries), ignore_index=True)
+plot_accuracy_across_datasets(summary, snakemake.params.variants, snakemake.output)
