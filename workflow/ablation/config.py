@@ -81,7 +81,10 @@ def describe_schema_error(error: Exception) -> str:
     """One line for a failed schema validation, instead of the whole schema dump."""
     from jsonschema.exceptions import ValidationError
 
-    cause = next((arg for arg in error.args if isinstance(arg, ValidationError)), None)
+    # Snakemake raises its WorkflowError while handling jsonschema's error.
+    cause = error
+    while cause is not None and not isinstance(cause, ValidationError):
+        cause = cause.__cause__ or cause.__context__
     if cause is None:
         return str(error)
     return (

@@ -115,7 +115,7 @@ def download_verified(
             try:
                 log.info("fetching %s (attempt %d)", location, attempt)
                 compressed = fetch_bytes(location, timeout)
-                decompress_verified(compressed, location, expected_sha256)
+                decompress_verified(compressed, filename, expected_sha256)
             except (OSError, ValueError, http.client.HTTPException) as error:
                 log.warning("%s failed: %s", location, error)
                 if is_permanent(error) or attempt > retries:

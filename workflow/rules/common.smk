@@ -10,19 +10,21 @@ min_version("9.0")
 # rule scripts, which run in their own Python processes.
 PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(
+        filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])
+    )
 )
 # Between-workflow cache location: the profile turns --cache on; this default
 # makes it work without setting the variable (README, "How caching works").
-os.environ.setdefault(
+CACHE_DIR = os.environ.setdefault(
     "SNAKEMAKE_OUTPUT_CACHE",
     str(
         Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
         / "mnist-ablation"
     ),
 )
-Path(os.environ["SNAKEMAKE_OUTPUT_CACHE"]).mkdir(parents=True, exist_ok=True)
+Path(CACHE_DIR).mkdir(parents=True, exist_ok=True)
 
 from ablation.codehash import code_digest
 from ablation.config import (

@@ -1,14 +1,16 @@
 rule download:
     output:
         gz="resources/{dataset}/{file}.gz",
-    params:
-        # Mirrors are deliberately not params: where a file came from does not
-        # change what it is, and its SHA-256 is pinned here.
-        sha256=lambda wildcards: get_source(wildcards.dataset)["sha256"][wildcards.file],
     log:
         "logs/{dataset}/download/{file}.log",
     cache: "omit-software"
     retries: 0
+    conda:
+        "../../environment.yml"
+    params:
+        # Mirrors are deliberately not params: where a file came from does not
+        # change what it is, and its SHA-256 is pinned here.
+        sha256=lambda wildcards: get_source(wildcards.dataset)["sha256"][wildcards.file],
     script:
         "../scripts/download.py"
 
@@ -19,6 +21,13 @@ rule normalize:
     output:
         train="results/{dataset}/data/train.npz",
         test="results/{dataset}/data/test.npz",
+    log:
+        "logs/{dataset}/normalize.log",
+    cache: "omit-software"
+    conda:
+        "../../environment.yml"
+    resources:
+        mem_mb=2000,
     params:
         sha256=lambda wildcards: get_source(wildcards.dataset)["sha256"],
         sizes=lambda wildcards: {
@@ -27,10 +36,5 @@ rule normalize:
         },
         num_classes=lambda wildcards: get_dataset_info(wildcards.dataset)["num_classes"],
         code=code_digest("ablation.data"),
-    log:
-        "logs/{dataset}/normalize.log",
-    cache: "omit-software"
-    resources:
-        mem_mb=2000,
     script:
         "../scripts/normalize.py"

@@ -21,13 +21,15 @@ rule aggregate:
             category="Tables",
             subcategory="{dataset}",
         ),
+    log:
+        "logs/{dataset}/aggregate.log",
+    conda:
+        "../../environment.yml"
     params:
         runs=get_run_grid(),
         variants=list(VARIANT_SPECS),
         baseline=config["report"]["baseline"],
         code=code_digest("ablation.stats"),
-    log:
-        "logs/{dataset}/aggregate.log",
     script:
         "../scripts/aggregate.py"
 
@@ -43,19 +45,18 @@ rule plot_loss_comparison:
             subcategory="{dataset}",
         ),
         svg="results/{dataset}/figures/loss_comparison.svg",
+    log:
+        "logs/{dataset}/plots/loss_comparison.log",
+    conda:
+        "../../environment.yml"
     params:
         variants=list(VARIANT_SPECS),
         code=code_digest("ablation.plots"),
-    log:
-        "logs/{dataset}/plots/loss_comparison.log",
     script:
         "../scripts/plot_loss_comparison.py"
 
 
 rule plot_filters:
-    # A variant without conv layers has no filters, so no such target.
-    wildcard_constraints:
-        variant="|".join(get_conv_variants()),
     input:
         weights=f"results/{{dataset}}/weights/{{variant}}/seed{get_reference_seed()}.npz",
     output:
@@ -67,11 +68,16 @@ rule plot_filters:
             labels={"variant": "{variant}"},
         ),
         svg="results/{dataset}/figures/filters/{variant}.svg",
+    log:
+        "logs/{dataset}/plots/filters/{variant}.log",
+    # A variant without conv layers has no filters, so no such target.
+    wildcard_constraints:
+        variant="|".join(get_conv_variants()),
+    conda:
+        "../../environment.yml"
     params:
         title=get_figure_title,
         code=code_digest("ablation.plots"),
-    log:
-        "logs/{dataset}/plots/filters/{variant}.log",
     script:
         "../scripts/plot_filters.py"
 
@@ -89,13 +95,15 @@ rule plot_predictions:
             labels={"variant": "{variant}"},
         ),
         svg="results/{dataset}/figures/predictions/{variant}.svg",
+    log:
+        "logs/{dataset}/plots/predictions/{variant}.log",
+    conda:
+        "../../environment.yml"
     params:
         indices=config["report"]["prediction_indices"],
         class_names=lambda wildcards: get_source(wildcards.dataset)["class_names"],
         title=get_figure_title,
         code=code_digest("ablation.plots"),
-    log:
-        "logs/{dataset}/plots/predictions/{variant}.log",
     script:
         "../scripts/plot_predictions.py"
 
@@ -112,12 +120,14 @@ rule plot_confusion:
             labels={"variant": "{variant}"},
         ),
         svg="results/{dataset}/figures/confusion/{variant}.svg",
+    log:
+        "logs/{dataset}/plots/confusion/{variant}.log",
+    conda:
+        "../../environment.yml"
     params:
         class_names=lambda wildcards: get_source(wildcards.dataset)["class_names"],
         title=get_figure_title,
         code=code_digest("ablation.plots"),
-    log:
-        "logs/{dataset}/plots/confusion/{variant}.log",
     script:
         "../scripts/plot_confusion.py"
 
@@ -132,10 +142,12 @@ rule plot_accuracy_by_dataset:
             category="Curves",
         ),
         svg="results/accuracy_by_dataset.svg",
+    log:
+        "logs/plots/accuracy_by_dataset.log",
+    conda:
+        "../../environment.yml"
     params:
         variants=list(VARIANT_SPECS),
         code=code_digest("ablation.plots"),
-    log:
-        "logs/plots/accuracy_by_dataset.log",
     script:
         "../scripts/plot_accuracy_by_dataset.py"

@@ -12,17 +12,19 @@ rule train:
             subcategory="{dataset}",
             labels={"variant": "{variant}", "seed": "{seed}"},
         ),
-    params:
-        job=get_training_job,
-        checkpoint_dir="results/{dataset}/checkpoints/{variant}/seed{seed}",
-        code=code_digest("ablation.training"),
+    log:
+        "logs/{dataset}/train/{variant}/seed{seed}.log",
+    cache: "omit-software"
+    conda:
+        "../../environment.yml"
     threads: get_training_threads()
     resources:
         mem_mb=3000,
         runtime=120,
-    log:
-        "logs/{dataset}/train/{variant}/seed{seed}.log",
-    cache: "omit-software"
+    params:
+        job=get_training_job,
+        checkpoint_dir="results/{dataset}/checkpoints/{variant}/seed{seed}",
+        code=code_digest("ablation.training"),
     script:
         "../scripts/train.py"
 
@@ -34,12 +36,15 @@ rule evaluate:
     output:
         predictions="results/{dataset}/predictions/{variant}/seed{seed}.csv",
         weights="results/{dataset}/weights/{variant}/seed{seed}.npz",
+    log:
+        "logs/{dataset}/evaluate/{variant}/seed{seed}.log",
+    cache: "omit-software"
+    conda:
+        "../../environment.yml"
+    resources:
+        mem_mb=2000,
     params:
         batch_size=config["training"]["batch_size"],
         code=code_digest("ablation.evaluate"),
-    resources:
-        mem_mb=2000,
-    log:
-        "logs/{dataset}/evaluate/{variant}/seed{seed}.log",
     script:
         "../scripts/evaluate.py"

@@ -1,0 +1,142 @@
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tinydata import write_tiny_dataset
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+# What a fresh clone holds: everything but generated and local-only paths.
+NOT_IN_CLONE = shutil.ignore_patterns(
+    ".git", ".venv", "results", "resources", "logs", ".snakemake", "__pycache__",
+    ".pytest_cache",
+)
+
+
+class FaultyMirrorHandler(SimpleHTTPRequestHandler):
+    """Serves a directory under /ok/, and misbehaves under the other prefixes:
+    /404/ and /500/ answer with those codes, /html/ with a 200 HTML page,
+    /truncated/ announces the full length but sends half, /corrupt/ flips a byte
+    inside the gzip stream (a CRC error)."""
+
+    requests_seen: list
+
+    def do_GET(self):
+        self.requests_seen.append(self.path)
+        prefix, _, name = self.path.lstrip("/").partition("/")
+        path = Path(self.directory) / name
+        if prefix == "404" or not path.is_file():
+            return self.send_error(404)
+        if prefix == "500":
+            return self.send_error(500)
+        body = path.read_bytes()
+        sent = body
+        if prefix == "html":
+            body = sent = b"<!DOCTYPE html><html><body>Quota exceeded</body></html>"
+        elif prefix == "truncated":
+            sent = body[: len(body) // 2]
+        elif prefix == "corrupt":
+            middle = len(body) // 2
+            body = sent = body[:middle] + bytes([body[middle] ^ 0xFF]) + body[middle + 1 :]
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(sent)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def mirror_server(tmp_path):
+    """(base URL, served directory, list of request paths) of a local HTTP mirror."""
+    served = tmp_path / "served"
+    served.mkdir()
+    seen = []
+    handler = partial(
+        type("Handler", (FaultyMirrorHandler,), {"requests_seen": seen}),
+        directory=str(served),
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", served, seen
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def tiny_dataset(tmp_path):
+    """A tiny MNIST-shaped dataset: (directory of .gz files, sha256 by file name)."""
+    directory = tmp_path / "tiny"
+    return directory, write_tiny_dataset(directory)
+
+
+def make_clone(destination) -> Path:
+    shutil.copytree(REPO, destination, ignore=NOT_IN_CLONE)
+    return Path(destination)
+
+
+def tiny_config(mirrors, sha256, **training) -> dict:
+    return {
+        "data": {
+            "sources": {
+                "mnist": {
+                    "mirrors": mirrors,
+                    "sha256": sha256,
+                    "train_size": 300,
+                    "test_size": 120,
+                }
+            }
+        },
+        "training": {"epochs": 1, **training},
+        "report": {"prediction_indices": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]},
+    }
+
+
+class Workflow:
+    """A fresh clone of the repository with its own cache, run with the real snakemake."""
+
+    def __init__(self, directory: Path, cache: Path):
+        self.directory = directory
+        self.cache = cache
+
+    def write_config(self, config: dict, name="tiny.yaml") -> Path:
+        path = self.directory / "config" / name
+        path.write_text(yaml.safe_dump(config))
+        return path
+
+    def run(self, *args, check=True, timeout=900):
+        env = os.environ | {"SNAKEMAKE_OUTPUT_CACHE": str(self.cache)}
+        result = subprocess.run(
+            [SNAKEMAKE, *args],
+            cwd=self.directory,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        result.output = result.stdout + result.stderr
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"snakemake {' '.join(args)} failed:\n{result.stdout[-5000:]}\n{result.stderr[-8000:]}"
+            )
+        return result
+
+    def path(self, relative) -> Path:
+        return self.directory / relative
+
+
+@pytest.fixture
+def workflow_clone(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    return Workflow(make_clone(tmp_path / "clone"), cache)

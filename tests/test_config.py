@@ -1,0 +1,65 @@
+"""Bad configs are refused before any job runs, with the config key in one message."""
+
+import copy
+
+import pytest
+import yaml
+
+from conftest import REPO, Workflow, make_clone
+
+DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory):
+    base = tmp_path_factory.mktemp("config")
+    (base / "cache").mkdir()
+    return Workflow(make_clone(base / "clone"), base / "cache")
+
+
+def with_variants(*variants):
+    return {"variants": [{"name": "v1_sigmoid"}, *variants]}
+
+
+CASES = {
+    "unknown top-level key": ({"trainig": {"epochs": 1}}, "config key (top level)", "'trainig' was unexpected"),
+    "typo in a variant": (with_variants({"name": "v9", "activaton": "relu"}), "config key variants[1]", "'activaton' was unexpected"),
+    "wrong type": ({"training": {"epochs": "ten"}}, "config key training.epochs", "'ten' is not of type 'integer'"),
+    "unknown activation": (with_variants({"name": "v9", "activation": "sigmod"}), "config key variants[1].activation", "'sigmod' is not one of"),
+    "unknown pooling": ({"model": {"pooling": "mean"}}, "config key model.pooling", "'mean' is not one of"),
+    "zero epochs": ({"training": {"epochs": 0}}, "config key training.epochs", "0 is less than the minimum of 1"),
+    "negative batch size": ({"training": {"batch_size": -128}}, "config key training.batch_size", "less than the minimum"),
+    "negative learning rate": ({"training": {"learning_rate": -0.001}}, "config key training.learning_rate", "less than or equal to the minimum of 0"),
+    "empty variant list": ({"variants": []}, "config key variants", "should be non-empty"),
+    "duplicate variant": (with_variants({"name": "v2"}, {"name": "v2", "activation": "relu"}), "config key variants[2].name", "duplicate variant name 'v2'"),
+    "negative seed": ({"training": {"seeds": [0, -1]}}, "config key training.seeds[1]", "-1 is less than the minimum of 0"),
+    "prediction index outside the test set": ({"report": {"prediction_indices": [300, 10000]}}, "config key report.prediction_indices", "10000 is outside the mnist test set"),
+    "mirror that is no URL or directory": ({"data": {"sources": {"mnist": {"mirrors": ["ftp://example.org/mnist/"]}}}}, "config key data.sources.mnist.mirrors[0]", "neither an http(s):// or file:// URL nor an existing directory"),
+    "missing local mirror directory": ({"data": {"sources": {"mnist": {"mirrors": ["no/such/dir"]}}}}, "config key data.sources.mnist.mirrors[0]", "existing directory"),
+    "unknown dataset": ({"data": {"datasets": ["kmnist"]}}, "config key data.datasets", "'kmnist' has no entry under data.sources"),
+    "unknown baseline": ({"report": {"baseline": "v0"}}, "config key report.baseline", "'v0' is not a variant"),
+}
+
+
+@pytest.mark.parametrize("override, key, message", CASES.values(), ids=CASES.keys())
+def test_bad_config_is_refused_before_any_job(clone, override, key, message):
+    clone.write_config(override, "bad.yaml")
+    result = clone.run("-n", "--configfile", "config/bad.yaml", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert key in output and message in output, output[-3000:]
+    assert "$defs" not in output  # one message, not the schema dump
+    assert not clone.path("results").exists() and not clone.path("resources").exists()
+
+
+def test_the_default_config_is_valid(clone):
+    result = clone.run("-n")
+    assert "train " in result.stdout or "train" in result.stdout
+    assert not clone.path("results").exists()
+
+
+def test_schema_fills_defaults_for_optional_keys(clone):
+    config = copy.deepcopy(DEFAULT)
+    del config["training"]["threads"], config["data"]["download_retries"]
+    clone.write_config(config, "minimal.yaml")
+    clone.run("-n", "--configfile", "config/minimal.yaml")

@@ -1,0 +1,112 @@
+"""End to end: the real snakemake on a tiny MNIST-shaped dataset served from 127.0.0.1."""
+
+import json
+import shutil
+import subprocess
+import time
+
+import pandas as pd
+import pytest
+
+from conftest import SNAKEMAKE, Workflow, make_clone, tiny_config
+from tinydata import write_tiny_dataset
+from workflow_helpers import planned_jobs, planned_rules, weights_digest
+
+VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The tiny dataset behind a local HTTP mirror: (URL, sha256)."""
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from functools import partial
+    import threading
+
+    directory = tmp_path_factory.mktemp("mirror")
+    sha256 = write_tiny_dataset(directory)
+    handler = partial(SimpleHTTPRequestHandler, directory=str(directory))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/", sha256
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory, served):
+    """A clone that has run the whole workflow once, 1 epoch, --cores 4."""
+    root = tmp_path_factory.mktemp("base")
+    (root / "cache").mkdir()
+    flow = Workflow(make_clone(root / "clone"), root / "cache")
+    url, sha256 = served
+    flow.write_config(tiny_config([url], sha256))
+    flow.run_result = flow.run("--cores", "4", "--configfile", "config/tiny.yaml")
+    return flow
+
+
+def dry_run(flow, *args):
+    return flow.run("-n", "--configfile", "config/tiny.yaml", *args).output
+
+
+def test_every_final_target_exists_and_is_well_formed(base):
+    results = base.path("results/mnist")
+    histories = pd.read_csv(results / "histories.csv")
+    assert list(histories.columns) == [
+        "dataset", "variant", "seed", "epoch", "loss", "accuracy", "val_loss",
+        "val_accuracy", "seconds", "parameters", "data_sha256",
+    ]
+    assert sorted(histories["variant"]) == VARIANTS and set(histories["epoch"]) == {1}
+    summary = pd.read_csv(results / "summary.csv")
+    assert list(summary["variant"]) == VARIANTS
+    assert summary.set_index("variant")["parameters"].to_dict() == {
+        "v1_sigmoid": 81194, "v2_relu": 81194, "v3_no_pooling": 1309994, "v4_no_conv": 17014,
+    }
+    assert (results / "comparisons.csv").read_text().count("no interval") == 3
+    for variant in VARIANTS:
+        for kind in ["predictions", "confusion"] + (["filters"] if variant != "v4_no_conv" else []):
+            for extension in ("png", "svg"):
+                assert (results / "figures" / kind / f"{variant}.{extension}").stat().st_size > 5000
+        history = (results / "histories" / variant / "seed0.csv").read_text().splitlines()
+        assert history[0] == "epoch,loss,accuracy,val_loss,val_accuracy" and len(history) == 2
+    assert not (results / "figures/filters/v4_no_conv.png").exists()
+    assert (results / "figures/loss_comparison.png").stat().st_size > 10000
+    log = base.path("logs/mnist/train/v2_relu/seed0.log").read_text()
+    assert "epoch 1/1 loss=" in log and "\r" not in log and "━" not in log
+
+
+def test_no_filter_target_for_a_variant_without_conv_layers(base):
+    result = base.run("-n", "results/mnist/figures/filters/v4_no_conv.png",
+                      "--configfile", "config/tiny.yaml", check=False)
+    assert result.returncode != 0
+    assert "MissingRuleException" in result.output
+
+
+def test_models_load_in_safe_mode_and_predict_like_the_csv(base):
+    import keras
+    import numpy as np
+
+    model = keras.models.load_model(base.path("results/mnist/models/v2_relu/seed0.keras"), safe_mode=True)
+    with np.load(base.path("results/mnist/data/test.npz"), allow_pickle=False) as test:
+        predicted = model.predict(test["images"], verbose=0).argmax(axis=1)
+    table = pd.read_csv(base.path("results/mnist/predictions/v2_relu/seed0.csv"))
+    assert (table["predicted"].to_numpy() == predicted).all()
+
+
+def test_second_run_does_nothing(base):
+    assert "Nothing to be done" in dry_run(base)
+
+
+def test_one_variant_rebuilds_alone(base):
+    shutil.rmtree(base.path("results/mnist/models/v2_relu"))
+    output = base.run("--cores", "2", "results/mnist/models/v2_relu/seed0.keras",
+                      "--configfile", "config/tiny.yaml").output
+    assert [(rule, jobs.get("variant")) for rule, jobs in planned_jobs(output)] == [("train", "v2_relu")]
+
+
+def test_html_report(base):
+    base.run("--configfile", "config/tiny.yaml", "--report", "results/report.html")
+    html = base.path("results/report.html").read_text()
+    assert len(html) > 100_000
+    for name in ("loss_comparison.png", "summary.csv", "seed0.json", "v1_sigmoid.png"):
+        assert name in html

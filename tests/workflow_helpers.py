@@ -1,0 +1,36 @@
+"""Reading what a snakemake run planned and produced."""
+
+import hashlib
+import re
+
+import numpy as np
+
+JOB_START = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
+WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
+
+
+def planned_jobs(output: str) -> list[tuple[str, dict]]:
+    """(rule, wildcards) of each job listed by a dry run or a real run."""
+    jobs = []
+    for line in output.splitlines():
+        start = JOB_START.match(line)
+        if start:
+            jobs.append((start.group(1), {}))
+            continue
+        wildcards = WILDCARDS.match(line)
+        if wildcards and jobs:
+            jobs[-1][1].update(part.split("=", 1) for part in wildcards.group(1).split(", "))
+    return jobs
+
+
+def planned_rules(output: str) -> set[str]:
+    return {rule for rule, _ in planned_jobs(output)} - {"all"}
+
+
+def weights_digest(path) -> str:
+    """SHA-256 over the weight arrays in a weights .npz (the .keras zip carries timestamps)."""
+    digest = hashlib.sha256()
+    with np.load(path, allow_pickle=False) as weights:
+        for name in sorted(weights.files):
+            digest.update(name.encode() + weights[name].tobytes())
+    return digest.hexdigest()
