@@ -21,7 +21,12 @@ NOT_IN_CLONE = shutil.ignore_patterns(
 )
 
 
-class FaultyMirrorHandler(SimpleHTTPRequestHandler):
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class FaultyMirrorHandler(QuietHandler):
     """Serves a directory under /ok/, and misbehaves under the other prefixes:
     /404/ and /500/ answer with those codes, /html/ with a 200 HTML page,
     /truncated/ announces the full length but sends half, /corrupt/ flips a byte
@@ -50,9 +55,6 @@ class FaultyMirrorHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(sent)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
@@ -140,3 +142,32 @@ def workflow_clone(tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
     return Workflow(make_clone(tmp_path / "clone"), cache)
+
+
+@pytest.fixture(scope="session")
+def served_tiny(tmp_path_factory):
+    """The tiny dataset behind a plain local HTTP mirror: (URL, sha256)."""
+    directory = tmp_path_factory.mktemp("mirror")
+    sha256 = write_tiny_dataset(directory)
+    handler = partial(QuietHandler, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/", sha256
+    server.shutdown()
+    server.server_close()
+
+
+def tiny_workflow(root: Path, served, cores="4") -> Workflow:
+    """A fresh clone with its own empty cache that has run the tiny study once."""
+    (root / "cache").mkdir(parents=True)
+    flow = Workflow(make_clone(root / "clone"), root / "cache")
+    url, sha256 = served
+    flow.write_config(tiny_config([url], sha256))
+    flow.first_run = flow.run("--cores", cores, "--configfile", "config/tiny.yaml")
+    return flow
+
+
+@pytest.fixture(scope="session")
+def base(tmp_path_factory, served_tiny):
+    """A clone that has run the whole workflow once: 1 epoch, --cores 4."""
+    return tiny_workflow(tmp_path_factory.mktemp("base"), served_tiny)

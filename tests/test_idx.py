@@ -5,7 +5,8 @@ import struct
 import numpy as np
 import pytest
 
-from ablation.data import load_split, normalize, FILE_NAMES
+from ablation.data import load_split, normalize
+from ablation.datasets import FILE_NAMES
 from ablation.idx import (
     IMAGES_MAGIC,
     LABELS_MAGIC,

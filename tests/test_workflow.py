@@ -1,52 +1,14 @@
 """End to end: the real snakemake on a tiny MNIST-shaped dataset served from 127.0.0.1."""
 
-import json
 import shutil
-import subprocess
-import time
 
 import pandas as pd
 import pytest
 
-from conftest import SNAKEMAKE, Workflow, make_clone, tiny_config
-from tinydata import write_tiny_dataset
-from workflow_helpers import planned_jobs, planned_rules, weights_digest
+from workflow_helpers import dry_run, planned_jobs
 
 VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """The tiny dataset behind a local HTTP mirror: (URL, sha256)."""
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-    from functools import partial
-    import threading
-
-    directory = tmp_path_factory.mktemp("mirror")
-    sha256 = write_tiny_dataset(directory)
-    handler = partial(SimpleHTTPRequestHandler, directory=str(directory))
-    handler.log_message = lambda *args: None
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/", sha256
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory, served):
-    """A clone that has run the whole workflow once, 1 epoch, --cores 4."""
-    root = tmp_path_factory.mktemp("base")
-    (root / "cache").mkdir()
-    flow = Workflow(make_clone(root / "clone"), root / "cache")
-    url, sha256 = served
-    flow.write_config(tiny_config([url], sha256))
-    flow.run_result = flow.run("--cores", "4", "--configfile", "config/tiny.yaml")
-    return flow
-
-
-def dry_run(flow, *args):
-    return flow.run("-n", "--configfile", "config/tiny.yaml", *args).output
 
 
 def test_every_final_target_exists_and_is_well_formed(base):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ablation.data import SPLIT_FILES
+from ablation.datasets import SPLIT_FILES
 from ablation.idx import write_idx_gz
 
 

@@ -34,3 +34,7 @@ def weights_digest(path) -> str:
         for name in sorted(weights.files):
             digest.update(name.encode() + weights[name].tobytes())
     return digest.hexdigest()
+
+
+def dry_run(flow, *args) -> str:
+    return flow.run("-n", "--configfile", "config/tiny.yaml", *args).output

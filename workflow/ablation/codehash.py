@@ -9,6 +9,7 @@ TensorFlow, which keeps Snakemake's DAG check fast.
 """
 
 import ast
+import functools
 import hashlib
 from pathlib import Path
 
@@ -36,23 +37,30 @@ def imported_package_modules(tree: ast.AST) -> set[str]:
     return found
 
 
-def import_closure(module: str) -> dict[str, ast.AST]:
-    """The parsed module and every package module it reaches through imports."""
-    trees, pending = {}, [module]
+@functools.cache
+def parsed_module(module: str) -> tuple[str, set[str]]:
+    """(digest of the syntax tree, package modules it imports) of one module."""
+    tree = ast.parse(module_path(module).read_text(), filename=module)
+    digest = hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+    return digest, imported_package_modules(tree)
+
+
+def import_closure(module: str) -> dict[str, str]:
+    """Digest of the module and of every package module it reaches through imports."""
+    digests, pending = {}, [module]
     while pending:
         name = pending.pop()
-        if name in trees:
+        if name in digests:
             continue
-        trees[name] = ast.parse(module_path(name).read_text(), filename=name)
-        pending.extend(imported_package_modules(trees[name]))
-    return trees
+        digests[name], imports = parsed_module(name)
+        pending.extend(imports)
+    return digests
 
 
+@functools.cache
 def code_digest(*modules: str) -> str:
-    trees = {}
+    digests = {}
     for module in modules:
-        trees.update(import_closure(module))
-    digest = hashlib.sha256()
-    for name in sorted(trees):
-        digest.update(name.encode() + b"\0" + ast.dump(trees[name]).encode() + b"\0")
-    return digest.hexdigest()
+        digests.update(import_closure(module))
+    combined = "".join(f"{name} {digests[name]}\n" for name in sorted(digests))
+    return hashlib.sha256(combined.encode()).hexdigest()

@@ -1,26 +1,13 @@
 """From verified IDX files to normalized arrays, and back into memory for training."""
 
-import hashlib
 import os
 from pathlib import Path
 
 import numpy as np
 
+from ablation.datasets import SPLIT_FILES
 from ablation.download import read_verified
 from ablation.idx import IdxError, read_images, read_labels
-
-# The four files of an MNIST-style dataset, per split: (images, labels).
-SPLIT_FILES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
-FILE_NAMES = [name for pair in SPLIT_FILES.values() for name in pair]
-
-
-def dataset_digest(sha256_by_file: dict[str, str]) -> str:
-    """One SHA-256 naming the dataset's content: a hash of the pinned per-file hashes."""
-    lines = "".join(f"{name} {sha256_by_file[name]}\n" for name in sorted(FILE_NAMES))
-    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def load_split_uint8(

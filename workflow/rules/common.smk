@@ -33,7 +33,8 @@ from ablation.config import (
     describe_schema_error,
     variant_specs,
 )
-from ablation.data import FILE_NAMES, dataset_digest
+from ablation.datasets import FILE_NAMES, dataset_digest
+from ablation.settings import write_if_changed
 
 try:
     validate(config, "../schemas/config.schema.yaml")
@@ -73,6 +74,37 @@ def get_raw_files(wildcards):
     }
 
 
+def get_settings(rule, code_modules, make_settings):
+    """Input function for a job's settings file (see workflow/ablation/settings.py):
+    ``make_settings(wildcards)`` plus the digest of the code the job runs."""
+
+    def settings_file(wildcards):
+        values = dict(wildcards.items())
+        name = "-".join(str(values[key]) for key in sorted(values) if key != "dataset")
+        folder = Path("results", values.get("dataset", ""), "settings", rule)
+        path = folder / f"{name or rule}.json"
+        settings = make_settings(wildcards) | {"code": code_digest(*code_modules)}
+        write_if_changed(path, settings)
+        return str(path)
+
+    return settings_file
+
+
+def get_download_settings(wildcards):
+    # Mirrors are deliberately left out: where a file came from does not
+    # change what it is, and its SHA-256 is pinned.
+    return {"sha256": get_source(wildcards.dataset)["sha256"][wildcards.file]}
+
+
+def get_normalize_settings(wildcards):
+    source = get_source(wildcards.dataset)
+    return {
+        "sha256": source["sha256"],
+        "sizes": {"train": source["train_size"], "test": source["test_size"]},
+        "num_classes": len(source["class_names"]),
+    }
+
+
 def get_training_threads():
     return config["training"]["threads"]
 
@@ -85,6 +117,42 @@ def get_training_job(wildcards):
         # Seeds are the job's own; the list of all seeds is not part of it.
         "settings": {k: v for k, v in config["training"].items() if k != "seeds"},
         "seed": int(wildcards.seed),
+        "checkpoint_dir": f"results/{wildcards.dataset}/checkpoints/{wildcards.variant}/seed{wildcards.seed}",
+    }
+
+
+def get_evaluate_settings(wildcards):
+    return {"batch_size": config["training"]["batch_size"]}
+
+
+def get_aggregate_settings(wildcards):
+    return {
+        "runs": get_run_grid(),
+        "variants": list(VARIANT_SPECS),
+        "baseline": config["report"]["baseline"],
+    }
+
+
+def get_variant_order(wildcards):
+    return {"variants": list(VARIANT_SPECS)}
+
+
+def get_filter_settings(wildcards):
+    return {"title": get_figure_title(wildcards)}
+
+
+def get_prediction_settings(wildcards):
+    return {
+        "title": get_figure_title(wildcards),
+        "indices": config["report"]["prediction_indices"],
+        "class_names": get_source(wildcards.dataset)["class_names"],
+    }
+
+
+def get_confusion_settings(wildcards):
+    return {
+        "title": get_figure_title(wildcards),
+        "class_names": get_source(wildcards.dataset)["class_names"],
     }
 
 

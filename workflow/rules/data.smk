@@ -1,16 +1,13 @@
 rule download:
+    input:
+        settings=get_settings("download", ["ablation.download"], get_download_settings),
     output:
         gz="resources/{dataset}/{file}.gz",
     log:
         "logs/{dataset}/download/{file}.log",
     cache: "omit-software"
-    retries: 0
     conda:
         "../../environment.yml"
-    params:
-        # Mirrors are deliberately not params: where a file came from does not
-        # change what it is, and its SHA-256 is pinned here.
-        sha256=lambda wildcards: get_source(wildcards.dataset)["sha256"][wildcards.file],
     script:
         "../scripts/download.py"
 
@@ -18,6 +15,7 @@ rule download:
 rule normalize:
     input:
         unpack(get_raw_files),
+        settings=get_settings("normalize", ["ablation.data"], get_normalize_settings),
     output:
         train="results/{dataset}/data/train.npz",
         test="results/{dataset}/data/test.npz",
@@ -28,13 +26,5 @@ rule normalize:
         "../../environment.yml"
     resources:
         mem_mb=2000,
-    params:
-        sha256=lambda wildcards: get_source(wildcards.dataset)["sha256"],
-        sizes=lambda wildcards: {
-            "train": get_source(wildcards.dataset)["train_size"],
-            "test": get_source(wildcards.dataset)["test_size"],
-        },
-        num_classes=lambda wildcards: get_dataset_info(wildcards.dataset)["num_classes"],
-        code=code_digest("ablation.data"),
     script:
         "../scripts/normalize.py"

@@ -2,6 +2,7 @@ rule aggregate:
     input:
         histories=get_run_files("histories", "csv"),
         provenance=get_run_files("histories", "json"),
+        settings=get_settings("aggregate", ["ablation.stats"], get_aggregate_settings),
     output:
         histories=report(
             "results/{dataset}/histories.csv",
@@ -25,11 +26,6 @@ rule aggregate:
         "logs/{dataset}/aggregate.log",
     conda:
         "../../environment.yml"
-    params:
-        runs=get_run_grid(),
-        variants=list(VARIANT_SPECS),
-        baseline=config["report"]["baseline"],
-        code=code_digest("ablation.stats"),
     script:
         "../scripts/aggregate.py"
 
@@ -37,6 +33,9 @@ rule aggregate:
 rule plot_loss_comparison:
     input:
         histories="results/{dataset}/histories.csv",
+        settings=get_settings(
+            "plot_loss_comparison", ["ablation.plots"], get_variant_order
+        ),
     output:
         png=report(
             "results/{dataset}/figures/loss_comparison.png",
@@ -49,9 +48,6 @@ rule plot_loss_comparison:
         "logs/{dataset}/plots/loss_comparison.log",
     conda:
         "../../environment.yml"
-    params:
-        variants=list(VARIANT_SPECS),
-        code=code_digest("ablation.plots"),
     script:
         "../scripts/plot_loss_comparison.py"
 
@@ -59,6 +55,7 @@ rule plot_loss_comparison:
 rule plot_filters:
     input:
         weights=f"results/{{dataset}}/weights/{{variant}}/seed{get_reference_seed()}.npz",
+        settings=get_settings("plot_filters", ["ablation.plots"], get_filter_settings),
     output:
         png=report(
             "results/{dataset}/figures/filters/{variant}.png",
@@ -75,9 +72,6 @@ rule plot_filters:
         variant="|".join(get_conv_variants()),
     conda:
         "../../environment.yml"
-    params:
-        title=get_figure_title,
-        code=code_digest("ablation.plots"),
     script:
         "../scripts/plot_filters.py"
 
@@ -86,6 +80,9 @@ rule plot_predictions:
     input:
         predictions=f"results/{{dataset}}/predictions/{{variant}}/seed{get_reference_seed()}.csv",
         test="results/{dataset}/data/test.npz",
+        settings=get_settings(
+            "plot_predictions", ["ablation.plots"], get_prediction_settings
+        ),
     output:
         png=report(
             "results/{dataset}/figures/predictions/{variant}.png",
@@ -99,11 +96,6 @@ rule plot_predictions:
         "logs/{dataset}/plots/predictions/{variant}.log",
     conda:
         "../../environment.yml"
-    params:
-        indices=config["report"]["prediction_indices"],
-        class_names=lambda wildcards: get_source(wildcards.dataset)["class_names"],
-        title=get_figure_title,
-        code=code_digest("ablation.plots"),
     script:
         "../scripts/plot_predictions.py"
 
@@ -111,6 +103,9 @@ rule plot_predictions:
 rule plot_confusion:
     input:
         predictions=f"results/{{dataset}}/predictions/{{variant}}/seed{get_reference_seed()}.csv",
+        settings=get_settings(
+            "plot_confusion", ["ablation.plots"], get_confusion_settings
+        ),
     output:
         png=report(
             "results/{dataset}/figures/confusion/{variant}.png",
@@ -124,10 +119,6 @@ rule plot_confusion:
         "logs/{dataset}/plots/confusion/{variant}.log",
     conda:
         "../../environment.yml"
-    params:
-        class_names=lambda wildcards: get_source(wildcards.dataset)["class_names"],
-        title=get_figure_title,
-        code=code_digest("ablation.plots"),
     script:
         "../scripts/plot_confusion.py"
 
@@ -135,6 +126,9 @@ rule plot_confusion:
 rule plot_accuracy_by_dataset:
     input:
         summaries=expand("results/{dataset}/summary.csv", dataset=DATASETS),
+        settings=get_settings(
+            "plot_accuracy_by_dataset", ["ablation.plots"], get_variant_order
+        ),
     output:
         png=report(
             "results/accuracy_by_dataset.png",
@@ -146,8 +140,5 @@ rule plot_accuracy_by_dataset:
         "logs/plots/accuracy_by_dataset.log",
     conda:
         "../../environment.yml"
-    params:
-        variants=list(VARIANT_SPECS),
-        code=code_digest("ablation.plots"),
     script:
         "../scripts/plot_accuracy_by_dataset.py"

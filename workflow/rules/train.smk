@@ -2,6 +2,7 @@ rule train:
     input:
         train="results/{dataset}/data/train.npz",
         test="results/{dataset}/data/test.npz",
+        settings=get_settings("train", ["ablation.training"], get_training_job),
     output:
         model="results/{dataset}/models/{variant}/seed{seed}.keras",
         history="results/{dataset}/histories/{variant}/seed{seed}.csv",
@@ -21,10 +22,6 @@ rule train:
     resources:
         mem_mb=3000,
         runtime=120,
-    params:
-        job=get_training_job,
-        checkpoint_dir="results/{dataset}/checkpoints/{variant}/seed{seed}",
-        code=code_digest("ablation.training"),
     script:
         "../scripts/train.py"
 
@@ -33,6 +30,7 @@ rule evaluate:
     input:
         model="results/{dataset}/models/{variant}/seed{seed}.keras",
         test="results/{dataset}/data/test.npz",
+        settings=get_settings("evaluate", ["ablation.evaluate"], get_evaluate_settings),
     output:
         predictions="results/{dataset}/predictions/{variant}/seed{seed}.csv",
         weights="results/{dataset}/weights/{variant}/seed{seed}.npz",
@@ -43,8 +41,5 @@ rule evaluate:
         "../../environment.yml"
     resources:
         mem_mb=2000,
-    params:
-        batch_size=config["training"]["batch_size"],
-        code=code_digest("ablation.evaluate"),
     script:
         "../scripts/evaluate.py"

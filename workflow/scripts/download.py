@@ -1,12 +1,14 @@
 from ablation.download import download_verified
 from ablation.logs import log_to
+from ablation.settings import read_settings
 
 log_to(snakemake.log[0])
-source = snakemake.config["data"]["sources"][snakemake.wildcards.dataset]
+# Mirrors come from the config directly: they are not part of what the file is.
+data = snakemake.config["data"]
 download_verified(
     filename=f"{snakemake.wildcards.file}.gz",
-    mirrors=source["mirrors"],
-    expected_sha256=snakemake.params.sha256,
+    mirrors=data["sources"][snakemake.wildcards.dataset]["mirrors"],
+    expected_sha256=read_settings(snakemake.input.settings)["sha256"],
     destination=snakemake.output.gz,
-    retries=snakemake.config["data"]["download_retries"],
+    retries=data["download_retries"],
 )

@@ -1,5 +1,6 @@
 from ablation.evaluate import evaluate
 from ablation.logs import log_to
+from ablation.settings import read_settings
 
 log_to(snakemake.log[0])
 evaluate(
@@ -7,5 +8,5 @@ evaluate(
     test_path=snakemake.input.test,
     predictions_path=snakemake.output.predictions,
     weights_path=snakemake.output.weights,
-    batch_size=snakemake.params.batch_size,
+    batch_size=read_settings(snakemake.input.settings)["batch_size"],
 )

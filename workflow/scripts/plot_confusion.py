@@ -2,11 +2,13 @@ import pandas as pd
 
 from ablation.logs import log_to
 from ablation.plots import plot_confusion
+from ablation.settings import read_settings
 
 log_to(snakemake.log[0])
+settings = read_settings(snakemake.input.settings)
 plot_confusion(
     pd.read_csv(snakemake.input.predictions),
-    snakemake.params.class_names,
-    snakemake.params.title,
+    settings["class_names"],
+    settings["title"],
     snakemake.output,
 )

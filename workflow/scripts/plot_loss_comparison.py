@@ -2,8 +2,11 @@ import pandas as pd
 
 from ablation.logs import log_to
 from ablation.plots import plot_loss_comparison
+from ablation.settings import read_settings
 
 log_to(snakemake.log[0])
 plot_loss_comparison(
-    pd.read_csv(snakemake.input.histories), snakemake.params.variants, snakemake.output
+    pd.read_csv(snakemake.input.histories),
+    read_settings(snakemake.input.settings)["variants"],
+    snakemake.output,
 )

@@ -3,14 +3,16 @@ import pandas as pd
 from ablation.data import load_split
 from ablation.logs import log_to
 from ablation.plots import plot_prediction_grid
+from ablation.settings import read_settings
 
 log_to(snakemake.log[0])
+settings = read_settings(snakemake.input.settings)
 images, _ = load_split(snakemake.input.test)
 plot_prediction_grid(
     images,
     pd.read_csv(snakemake.input.predictions),
-    snakemake.params.indices,
-    snakemake.params.class_names,
-    snakemake.params.title,
+    settings["indices"],
+    settings["class_names"],
+    settings["title"],
     snakemake.output,
 )

@@ -1,8 +1,9 @@
 from ablation.logs import log_to
+from ablation.settings import read_settings
 from ablation.training import train
 
 log_to(snakemake.log[0])
-job = snakemake.params.job
+job = read_settings(snakemake.input.settings)
 train(
     spec=job["spec"],
     settings=job["settings"],
@@ -10,7 +11,7 @@ train(
     dataset=job["dataset"],
     train_path=snakemake.input.train,
     test_path=snakemake.input.test,
-    checkpoint_dir=snakemake.params.checkpoint_dir,
+    checkpoint_dir=job["checkpoint_dir"],
     outputs=snakemake.output,
     source_directory=snakemake.scriptdir,
 )
