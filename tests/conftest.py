@@ -3,6 +3,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,7 +31,7 @@ class FaultyMirrorHandler(QuietHandler):
     """Serves a directory under /ok/, and misbehaves under the other prefixes:
     /404/ and /500/ answer with those codes, /html/ with a 200 HTML page,
     /truncated/ announces the full length but sends half, /corrupt/ flips a byte
-    inside the gzip stream (a CRC error)."""
+    inside the gzip stream (a CRC error), /slow/ sends half and then stalls."""
 
     requests_seen: list
 
@@ -48,6 +49,14 @@ class FaultyMirrorHandler(QuietHandler):
             body = sent = b"<!DOCTYPE html><html><body>Quota exceeded</body></html>"
         elif prefix == "truncated":
             sent = body[: len(body) // 2]
+        elif prefix == "slow":  # half now, the rest much later: a hanging transfer
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            time.sleep(30)
+            return
         elif prefix == "corrupt":
             middle = len(body) // 2
             body = sent = body[:middle] + bytes([body[middle] ^ 0xFF]) + body[middle + 1 :]

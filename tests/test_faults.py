@@ -1,0 +1,170 @@
+"""Issue 4: faults mid-run. Real processes, real SIGKILL, on the tiny dataset."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, SNAKEMAKE, Workflow, make_clone, tiny_config
+from workflow_helpers import weights_digest
+
+pytestmark = pytest.mark.e2e
+PACKAGE = REPO / "workflow" / "ablation"
+
+
+def start(flow: Workflow, *args) -> subprocess.Popen:
+    """snakemake in its own process group, so that one SIGKILL takes all its jobs too."""
+    return subprocess.Popen(
+        [SNAKEMAKE, *args],
+        cwd=flow.directory,
+        env=os.environ | {"SNAKEMAKE_OUTPUT_CACHE": str(flow.cache)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def wait_for(condition, timeout=120, interval=0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise TimeoutError("condition not met in time")
+
+
+def files_under(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.rglob("*") if path.is_file())
+
+
+def clone_with_config(tmp_path, name, config) -> Workflow:
+    (tmp_path / name / "cache").mkdir(parents=True)
+    flow = Workflow(make_clone(tmp_path / name / "clone"), tmp_path / name / "cache")
+    flow.write_config(config)
+    return flow
+
+
+TARGET = "results/mnist/models/v1_sigmoid/seed0.keras"
+
+
+def completed_epochs(flow) -> int:
+    state = flow.path("results/mnist/checkpoints/v1_sigmoid/seed0/state.json")
+    try:
+        return len(json.loads(state.read_text())["rows"])
+    except (FileNotFoundError, json.JSONDecodeError):
+        return 0
+
+
+def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, served_tiny):
+    url, sha256 = served_tiny
+    config = tiny_config([url], sha256, epochs=12)
+    reference = clone_with_config(tmp_path, "reference", config)
+    reference.run("--cores", "2", TARGET, "results/mnist/weights/v1_sigmoid/seed0.npz",
+                  "--configfile", "config/tiny.yaml")
+
+    flow = clone_with_config(tmp_path, "killed", config)
+    process = start(flow, "--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
+    wait_for(lambda: completed_epochs(flow) >= 3)
+    kill_group(process)
+    killed_after = completed_epochs(flow)
+    assert 3 <= killed_after < 12, "the kill must land mid-training"
+    assert not flow.path(TARGET).exists()
+
+    # What the README says to do after a crash: unlock, then rerun the incomplete job.
+    flow.run("--unlock", "--configfile", "config/tiny.yaml")
+    flow.run("--cores", "2", "--rerun-incomplete", TARGET,
+             "results/mnist/weights/v1_sigmoid/seed0.npz", "--configfile", "config/tiny.yaml")
+    log = flow.path("logs/mnist/train/v1_sigmoid/seed0.log").read_text()
+    resumed = int(re.search(r"resuming v1_sigmoid seed 0 after epoch (\d+)", log).group(1))
+    assert resumed >= killed_after  # the kill may land after a checkpoint was written
+    assert f"epoch {resumed + 1}/12" in log.split("resuming")[1]
+    assert f"epoch 1/12" not in log.split("resuming")[1]
+
+    history = "results/mnist/histories/v1_sigmoid/seed0.csv"
+    assert flow.path(history).read_bytes() == reference.path(history).read_bytes()
+    weights = "results/mnist/weights/v1_sigmoid/seed0.npz"
+    assert weights_digest(flow.path(weights)) == weights_digest(reference.path(weights))
+    assert json.loads(flow.path("results/mnist/histories/v1_sigmoid/seed0.json").read_text())["resumed"]
+    assert not flow.path("results/mnist/checkpoints/v1_sigmoid/seed0").exists()
+
+
+def test_nan_loss_fails_the_job_naming_variant_seed_and_epoch(tmp_path, served_tiny):
+    url, sha256 = served_tiny
+    flow = clone_with_config(tmp_path, "nan", tiny_config([url], sha256, learning_rate=1e38))
+    target = "results/mnist/histories/v2_relu/seed0.csv"
+    result = flow.run("--cores", "2", target, "--configfile", "config/tiny.yaml", check=False)
+    assert result.returncode != 0
+    log = flow.path("logs/mnist/train/v2_relu/seed0.log").read_text()
+    assert re.search(r"mnist variant v2_relu, seed 0: loss became nan in epoch 1", log)
+    assert "lower training.learning_rate" in log
+    assert not flow.path(target).exists()
+    assert not flow.path("results/mnist/models/v2_relu/seed0.keras").exists()
+
+
+def test_download_killed_mid_transfer_leaves_nothing_trusted(tmp_path, mirror_server):
+    base, served, seen = mirror_server
+    from tinydata import write_tiny_dataset
+
+    sha256 = write_tiny_dataset(served)
+    target = "resources/mnist/train-images-idx3-ubyte.gz"
+    flow = clone_with_config(tmp_path, "download", tiny_config([f"{base}/slow/"], sha256))
+    process = start(flow, "--cores", "1", target, "--configfile", "config/tiny.yaml")
+    wait_for(lambda: f"/slow/train-images-idx3-ubyte.gz" in seen)
+    time.sleep(0.5)  # half the body has been sent; the rest never comes
+    kill_group(process)
+    assert "train-images-idx3-ubyte.gz" not in files_under(flow.path("resources"))
+
+    flow.write_config(tiny_config([f"{base}/ok/"], sha256))
+    flow.run("--unlock", "--configfile", "config/tiny.yaml")
+    flow.run("--cores", "1", "--rerun-incomplete", target, "--configfile", "config/tiny.yaml")
+    assert flow.path(target).read_bytes() == (served / "train-images-idx3-ubyte.gz").read_bytes()
+
+
+def test_checksum_mismatch_in_the_workflow_leaves_no_file(tmp_path, served_tiny):
+    url, sha256 = served_tiny
+    wrong = sha256 | {"t10k-labels-idx1-ubyte": "e" * 64}
+    flow = clone_with_config(tmp_path, "mismatch", tiny_config([url], wrong))
+    target = "resources/mnist/t10k-labels-idx1-ubyte.gz"
+    result = flow.run("--cores", "1", target, "--configfile", "config/tiny.yaml", check=False)
+    assert result.returncode != 0
+    log = flow.path("logs/mnist/download/t10k-labels-idx1-ubyte.log").read_text()
+    assert f"expected {'e' * 64}" in log and sha256["t10k-labels-idx1-ubyte"] in log
+    assert files_under(flow.path("resources")) == []
+
+
+def test_a_second_snakemake_in_the_same_directory_is_refused(tmp_path, served_tiny):
+    url, sha256 = served_tiny
+    flow = clone_with_config(tmp_path, "lock", tiny_config([url], sha256, epochs=50))
+    first = start(flow, "--cores", "1", TARGET, "--configfile", "config/tiny.yaml")
+    try:
+        wait_for(lambda: completed_epochs(flow) >= 1)
+        second = flow.run("--cores", "1", "--configfile", "config/tiny.yaml", check=False)
+        assert second.returncode != 0
+        assert "Directory cannot be locked" in second.output
+    finally:
+        kill_group(first)
+
+
+def test_data_and_models_are_loaded_without_pickle_and_in_safe_mode():
+    sources = {path.name: path.read_text() for path in PACKAGE.glob("*.py")}
+    sources |= {path.name: path.read_text() for path in (REPO / "workflow/scripts").glob("*.py")}
+    loads = [(name, line) for name, text in sources.items() for line in text.splitlines()
+             if "np.load(" in line or "load_model(" in line]
+    assert loads, "expected data and model loading code"
+    for name, line in loads:
+        assert "allow_pickle=False" in line or "safe_mode=True" in line, (name, line)
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    for source in config["data"]["sources"].values():
+        assert all(mirror.startswith("https://") for mirror in source["mirrors"])
