@@ -97,7 +97,7 @@ def plot_prediction_grid(images, predictions: pd.DataFrame, indices, class_names
     """Chosen test images, each titled 'predicted / true'; wrong ones in red."""
     columns = min(len(indices), 6)
     rows = -(-len(indices) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.8, rows * 2.0),
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * 2.1, rows * 2.3),
                                 squeeze=False)
     by_index = predictions.set_index("index")
     for axis in axes.flat:
@@ -106,7 +106,7 @@ def plot_prediction_grid(images, predictions: pd.DataFrame, indices, class_names
         predicted = class_names[by_index.at[index, "predicted"]]
         true = class_names[by_index.at[index, "label"]]
         axis.imshow(images[index].squeeze(), cmap="gray_r")
-        axis.set_title(f"#{index}: {predicted} / {true}", fontsize=8,
+        axis.set_title(f"#{index}\n{predicted} / {true}", fontsize=8,
                        color="black" if predicted == true else "red")
     figure.suptitle(f"{title} — predicted / true", fontsize=10)
     save_figure(figure, paths)
@@ -143,11 +143,12 @@ def plot_accuracy_across_datasets(summary: pd.DataFrame, variant_order, paths) -
     for offset, dataset in enumerate(datasets):
         rows = summary[summary["dataset"] == dataset].set_index("variant")
         rows = rows.reindex(variant_order)
+        spread = rows["test_accuracy_std"]
         axis.bar(positions + (offset - (len(datasets) - 1) / 2) * width,
-                 rows["test_accuracy_mean"], width,
-                 yerr=rows["test_accuracy_std"].fillna(0.0), capsize=3, label=dataset)
+                 rows["test_accuracy_mean"], width, label=dataset,
+                 yerr=None if spread.isna().all() else spread.fillna(0.0), capsize=3)
     axis.set_xticks(positions, variant_order)
     axis.set(ylabel="final test accuracy", ylim=(0, 1), title="Final test accuracy by dataset")
-    axis.legend()
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(datasets))
     axis.grid(axis="y", alpha=0.3)
     save_figure(figure, paths)

@@ -1,0 +1,77 @@
+"""Issue 7: several seeds and two datasets, end to end on tiny generated data."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import Workflow, make_clone, tiny_config
+from tinydata import write_tiny_dataset
+from workflow_helpers import planned_jobs
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory, served_tiny):
+    """2 datasets x 2 variants x 2 seeds; the second dataset from a directory mirror."""
+    root = tmp_path_factory.mktemp("study")
+    (root / "cache").mkdir()
+    fashion_sha256 = write_tiny_dataset(root / "fashion", seed=1)
+    url, sha256 = served_tiny
+    config = tiny_config([url], sha256, seeds=[0, 1], epochs=2)
+    config["data"]["datasets"] = ["mnist", "fashion_mnist"]
+    config["data"]["sources"]["fashion_mnist"] = {
+        "mirrors": [str(root / "fashion")], "sha256": fashion_sha256,
+        "train_size": 300, "test_size": 120,
+    }
+    config["variants"] = [{"name": "v1_sigmoid"}, {"name": "v2_relu", "activation": "relu"}]
+    flow = Workflow(make_clone(root / "clone"), root / "cache")
+    flow.write_config(config)
+    flow.first_run = flow.run("--cores", "4", "--configfile", "config/tiny.yaml")
+    return flow
+
+
+def test_one_training_per_dataset_variant_and_seed(study):
+    trained = sorted(
+        (w["dataset"], w["variant"], w["seed"])
+        for rule, w in planned_jobs(study.first_run.output) if rule == "train"
+    )
+    assert trained == [
+        (dataset, variant, seed)
+        for dataset in ("fashion_mnist", "mnist")
+        for variant in ("v1_sigmoid", "v2_relu")
+        for seed in ("0", "1")
+    ]
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
+def test_summary_has_mean_std_and_n_over_seeds(study, dataset):
+    summary = pd.read_csv(study.path(f"results/{dataset}/summary.csv")).set_index("variant")
+    assert summary["n_seeds"].tolist() == [2, 2]
+    histories = pd.read_csv(study.path(f"results/{dataset}/histories.csv"))
+    final = histories[histories["epoch"] == 2].groupby("variant")["val_accuracy"]
+    assert summary["test_accuracy_mean"].to_dict() == pytest.approx(final.mean().to_dict())
+    assert summary["test_accuracy_std"].to_dict() == pytest.approx(final.std().to_dict())
+
+
+def test_comparisons_have_welch_intervals(study):
+    comparisons = pd.read_csv(study.path("results/mnist/comparisons.csv"))
+    row = comparisons.iloc[0]
+    assert (row["variant"], row["baseline"], row["n"], row["n_baseline"]) == ("v2_relu", "v1_sigmoid", 2, 2)
+    assert row["ci95_low"] <= row["mean_difference"] <= row["ci95_high"]
+    assert 0 <= row["p_value"] <= 1
+
+
+def test_cross_dataset_figure_and_class_names(study):
+    for extension in ("png", "svg"):
+        assert study.path(f"results/accuracy_by_dataset.{extension}").stat().st_size > 5000
+    settings = json.loads(study.path(
+        "results/fashion_mnist/settings/plot_predictions/v2_relu.json").read_text())
+    assert settings["class_names"][:2] == ["T-shirt/top", "Trouser"]
+
+
+def test_the_two_datasets_train_different_models(study):
+    first = study.path("results/mnist/histories/v2_relu/seed0.csv").read_text()
+    second = study.path("results/fashion_mnist/histories/v2_relu/seed0.csv").read_text()
+    assert first != second
