@@ -4,9 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SLURM_VENV := .venv-slurm
 ARGS ?=
 
-.PHONY: run test
+.PHONY: run test slurm-env
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,3 +20,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
+
+# For the SLURM test and for clusters: Debian's SLURM and munge (when apt-get is
+# there), and .venv-slurm = .venv plus the executor plugin, which stays out of
+# .venv because importing it runs SLURM client commands on every snakemake call.
+slurm-env: $(STAMP)
+	command -v slurmctld >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge; } || echo "slurm-env: could not install slurm-wlm and munge with apt-get"
+	test -x $(SLURM_VENV)/bin/python || $(PYTHON) -m venv $(SLURM_VENV)
+	$(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" \
+		> "$$($(SLURM_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/mnist-ablation-venv.pth"
+	$(SLURM_VENV)/bin/python -m pip install --quiet -r requirements-slurm.txt

