@@ -5,9 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SLURM_VENV := .venv-slurm
+BENCH_VENV := .venv-bench
 ARGS ?=
 
-.PHONY: run test slurm-env
+.PHONY: run test slurm-env bench-env bench
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,12 +22,24 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
 
+# An environment layered on .venv (a .pth file), so that extras stay out of it.
+define layered_venv
+	test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	$(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" \
+		> "$$($(1)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/mnist-ablation-venv.pth"
+	$(1)/bin/python -m pip install --quiet -r $(2)
+endef
+
 # For the SLURM test and for clusters: Debian's SLURM and munge (when apt-get is
 # there), and .venv-slurm = .venv plus the executor plugin, which stays out of
 # .venv because importing it runs SLURM client commands on every snakemake call.
 slurm-env: $(STAMP)
 	command -v slurmctld >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge; } || echo "slurm-env: could not install slurm-wlm and munge with apt-get"
-	test -x $(SLURM_VENV)/bin/python || $(PYTHON) -m venv $(SLURM_VENV)
-	$(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" \
-		> "$$($(SLURM_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/mnist-ablation-venv.pth"
-	$(SLURM_VENV)/bin/python -m pip install --quiet -r requirements-slurm.txt
+	$(call layered_venv,$(SLURM_VENV),requirements-slurm.txt)
+
+# benchmarks/run.py: PyTorch for the side-by-side comparison, kept out of .venv.
+bench-env: $(STAMP)
+	$(call layered_venv,$(BENCH_VENV),requirements-bench.txt)
+
+bench: bench-env
+	$(BENCH_VENV)/bin/python benchmarks/run.py $(ARGS)

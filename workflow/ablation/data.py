@@ -77,3 +77,16 @@ def normalize(
 def load_split(path) -> tuple[np.ndarray, np.ndarray]:
     with np.load(path, allow_pickle=False) as arrays:
         return arrays["images"], arrays["labels"]
+
+
+def load_split_as_pixels(path, limit: int | None = None):
+    """The normalized images back as exact uint8 (N×28×28×1) and the labels.
+
+    Converted in chunks, so that the float32 array is never held twice.
+    """
+    images, labels = load_split(path)
+    images, labels = images[:limit], labels[:limit]
+    pixels = np.empty(images.shape, dtype=np.uint8)
+    for start in range(0, len(images), 8192):
+        pixels[start : start + 8192] = np.rint(images[start : start + 8192] * 255.0)
+    return pixels, labels

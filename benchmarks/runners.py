@@ -1,0 +1,138 @@
+"""One training run per process, timed per epoch: the workflow's code, a plain Keras
+script, and PyTorch, all on the same LeNet, the same normalized MNIST arrays and the
+same batch size. Prints one JSON line: {"epoch_seconds": [...], "final": {...}}.
+
+    python benchmarks/runners.py RUNNER VARIANT EPOCHS DATA_DIR [key=value ...]
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+
+from ablation.config import variant_specs  # noqa: E402
+
+BATCH_SIZE = 128
+LEARNING_RATE = 1e-3
+
+
+def spec_of(variant: str) -> dict:
+    return variant_specs(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))[variant]
+
+
+def run_workflow(variant, epochs, data, options):
+    """ablation.training.train, exactly as the train rule calls it."""
+    import tempfile
+
+    from ablation import training
+
+    if "steps_per_execution" in options:
+        training.STEPS_PER_EXECUTION = int(options["steps_per_execution"])
+    settings = {"epochs": epochs, "batch_size": BATCH_SIZE, "learning_rate": LEARNING_RATE,
+                "threads": int(options.get("threads", 1)), "train_subset": 0,
+                "fast": options.get("fast") == "true"}
+    with tempfile.TemporaryDirectory() as scratch:
+        outputs = {name: f"{scratch}/{name}" for name in ("history", "provenance")}
+        outputs["model"] = f"{scratch}/model.keras"
+        training.train(spec=spec_of(variant), settings=settings, seed=0,
+                       dataset={"name": "mnist", "digest": "benchmark", "num_classes": 10},
+                       train_path=data / "train.npz", test_path=data / "test.npz",
+                       checkpoint_dir=f"{scratch}/checkpoint", outputs=outputs,
+                       source_directory=REPO)
+        sidecar = json.loads(Path(outputs["provenance"]).read_text())
+        history = Path(outputs["history"]).read_text().splitlines()
+    last = dict(zip(history[0].split(","), map(float, history[-1].split(","))))
+    return sidecar["epoch_seconds"], last["val_accuracy"]
+
+
+def run_plain_keras(variant, epochs, data, options):
+    """What a plain Keras script does: float32 arrays straight into model.fit."""
+    import keras
+
+    from ablation.data import load_split
+    from ablation.model import build_model
+
+    keras.utils.set_random_seed(0)
+    x, y = load_split(data / "train.npz")
+    x_test, y_test = load_split(data / "test.npz")
+    model = build_model(spec_of(variant))
+    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    seconds = []
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            seconds.append(time.perf_counter() - self.started)
+
+    history = model.fit(x, y, batch_size=BATCH_SIZE, epochs=epochs, verbose=0,
+                        validation_data=(x_test, y_test), callbacks=[EpochTimer()])
+    return seconds, history.history["val_accuracy"][-1]
+
+
+def run_pytorch(variant, epochs, data, options):
+    """The same network in PyTorch (CPU, its default threads), same data and batch."""
+    import torch
+    from torch import nn
+
+    spec = spec_of(variant)
+    torch.manual_seed(0)
+    activation = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[spec["activation"]]
+    pooling = {"avg": nn.AvgPool2d, "max": nn.MaxPool2d}.get(spec["pooling"])
+    layers, channels, size = [], 1, 28
+    for filters, padding in zip(spec["conv_filters"], spec["conv_padding"]):
+        if spec["conv"]:
+            layers += [nn.Conv2d(channels, filters, spec["kernel_size"],
+                                 padding=1 if padding == "same" else 0), activation()]
+            channels, size = filters, size if padding == "same" else size - 2
+        if pooling:
+            layers.append(pooling(spec["pool_size"]))
+            size //= spec["pool_size"]
+    layers.append(nn.Flatten())
+    width = channels * size * size
+    for units in spec["dense_units"]:
+        layers += [nn.Linear(width, units), activation()]
+        width = units
+    layers.append(nn.Linear(width, 10))
+    model = nn.Sequential(*layers)
+
+    def tensors(name):
+        with np.load(data / name, allow_pickle=False) as arrays:
+            images = torch.from_numpy(arrays["images"]).permute(0, 3, 1, 2).contiguous()
+            return images, torch.from_numpy(arrays["labels"].astype(np.int64))
+
+    x, y = tensors("train.npz")
+    x_test, y_test = tensors("test.npz")
+    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    loss_function = nn.CrossEntropyLoss()
+    seconds = []
+    for _ in range(epochs):
+        started = time.perf_counter()
+        model.train()
+        for batch in torch.randperm(len(x)).split(BATCH_SIZE):
+            optimizer.zero_grad()
+            loss_function(model(x[batch]), y[batch]).backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():  # validation, as Keras does inside its epoch
+            correct = sum((model(xb).argmax(1) == yb).sum().item()
+                          for xb, yb in zip(x_test.split(1000), y_test.split(1000)))
+        seconds.append(time.perf_counter() - started)
+    return seconds, correct / len(x_test)
+
+
+RUNNERS = {"workflow": run_workflow, "plain_keras": run_plain_keras, "pytorch": run_pytorch}
+
+if __name__ == "__main__":
+    runner, variant, epochs, data, *extra = sys.argv[1:]
+    options = dict(item.split("=", 1) for item in extra)
+    seconds, accuracy = RUNNERS[runner](variant, int(epochs), Path(data), options)
+    print(json.dumps({"epoch_seconds": seconds, "val_accuracy": float(accuracy)}))
