@@ -27,6 +27,10 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+
+from ablation.provenance import package_versions  # noqa: E402
+
 WORK = REPO / "benchmarks" / "work"
 RUNNERS = REPO / "benchmarks" / "runners.py"
 BIN = Path(sys.executable).parent
@@ -37,10 +41,11 @@ VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
 
 # (label, runner, options, extra environment); the first three are the comparison.
 EPOCH_CASES = [
-    ("workflow (default: 1 thread, uint8 tf.data, 64 steps/call)", "workflow", {}, {}),
+    ("workflow (default: 2 threads, uint8 tf.data, 64 steps/call)", "workflow", {}, {}),
     ("plain Keras model.fit on float32 arrays", "plain_keras", {}, {}),
-    ("PyTorch 2.13 CPU", "pytorch", {}, {}),
-    ("lever: workflow, 2 threads", "workflow", {"threads": "2"}, {}),
+    ("PyTorch 2.13 CPU (its default: 2 threads)", "pytorch", {}, {}),
+    ("lever: workflow, 1 thread", "workflow", {"threads": "1"}, {}),
+    ("lever: PyTorch, 1 thread", "pytorch", {"threads": "1"}, {}),
     ("lever: workflow, 1 step per call", "workflow", {"steps_per_execution": "1"}, {}),
     ("lever: workflow, fast (XLA, no determinism)", "workflow", {"fast": "true"}, {}),
     ("lever: workflow, oneDNN off", "workflow", {}, {"TF_ENABLE_ONEDNN_OPTS": "0"}),
@@ -60,10 +65,10 @@ def run_measured(command, cwd=REPO, env=None) -> tuple[float, float, str]:
     return seconds, usage.ru_maxrss / 1024, stdout
 
 
-def clone(name: str) -> Path:
+def clone(name: str, source: Path = REPO) -> Path:
     destination = WORK / name
     shutil.rmtree(destination, ignore_errors=True)
-    shutil.copytree(REPO, destination, ignore=GENERATED)
+    shutil.copytree(source, destination, ignore=GENERATED)
     return destination
 
 
@@ -131,23 +136,13 @@ def noop_benchmark(ablation: dict, repeats: int = 5) -> dict:
         ours.append(snakemake(ablation["directory"], ablation["cache"], "--cores", "4",
                               *ablation["args"]))
         floor.append(snakemake(minimal, WORK / "cache-one-rule", "--cores", "4"))
-    fresh = clone("fresh-clone")
+    # From the first clone, so that edits made while this runs cannot count.
+    fresh = clone("fresh-clone", source=ablation["directory"])
     for extra in ("bench.yaml", "epochs.yaml"):
         if (ablation["directory"] / "config" / extra).exists():
             shutil.copy(ablation["directory"] / "config" / extra, fresh / "config" / extra)
     warm = snakemake(fresh, ablation["cache"], "--cores", "4", *ablation["args"])
     return {"noop": statistics.median(ours), "floor": statistics.median(floor), "warm_clone": warm}
-
-
-def versions() -> dict:
-    names = ["tensorflow-cpu", "keras", "torch", "numpy", "snakemake"]
-    found = {"python": platform.python_version()}
-    for name in names:
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
 
 
 def cpu_model() -> str:
@@ -166,7 +161,8 @@ def report(epochs: dict, ablation: dict | None, noop: dict | None, settings: dic
         "",
         f"Written by `benchmarks/run.py` on {datetime.datetime.now().isoformat(timespec='minutes')}.",
         f"Machine: {cpu_model()}, {os.cpu_count()} cores, {memory_gb:.0f} GiB, {platform.platform()}. No GPU.",
-        "Versions: " + ", ".join(f"{name} {version}" for name, version in versions().items()) + ".",
+        "Versions: " + ", ".join(f"{name} {version}" for name, version in package_versions(
+            ("tensorflow-cpu", "keras", "torch", "numpy", "snakemake")).items()) + ".",
         f"Settings: {settings}.",
         "",
         "## (a) Training epoch, v2_relu, full MNIST, batch 128 (interleaved, median of warm epochs)",

@@ -35,7 +35,7 @@ def run_workflow(variant, epochs, data, options):
     if "steps_per_execution" in options:
         training.STEPS_PER_EXECUTION = int(options["steps_per_execution"])
     settings = {"epochs": epochs, "batch_size": BATCH_SIZE, "learning_rate": LEARNING_RATE,
-                "threads": int(options.get("threads", 1)), "train_subset": 0,
+                "threads": int(options.get("threads", 2)), "train_subset": 0,
                 "fast": options.get("fast") == "true"}
     with tempfile.TemporaryDirectory() as scratch:
         outputs = {name: f"{scratch}/{name}" for name in ("history", "provenance")}
@@ -85,6 +85,8 @@ def run_pytorch(variant, epochs, data, options):
 
     spec = spec_of(variant)
     torch.manual_seed(0)
+    if "threads" in options:
+        torch.set_num_threads(int(options["threads"]))
     activation = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[spec["activation"]]
     pooling = {"avg": nn.AvgPool2d, "max": nn.MaxPool2d}.get(spec["pooling"])
     layers, channels, size = [], 1, 28

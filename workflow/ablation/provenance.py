@@ -7,8 +7,11 @@ import subprocess
 from pathlib import Path
 
 
-def package_versions() -> dict[str, str]:
-    names = ["tensorflow-cpu", "tensorflow", "keras", "numpy", "snakemake"]
+TRAINING_PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "snakemake")
+
+
+def package_versions(names=TRAINING_PACKAGES) -> dict[str, str]:
+    """Python's version and those of the named packages that are installed."""
     versions = {"python": platform.python_version()}
     for name in names:
         try:
