@@ -142,7 +142,8 @@ def noop_benchmark(ablation: dict, repeats: int = 5) -> dict:
         if (ablation["directory"] / "config" / extra).exists():
             shutil.copy(ablation["directory"] / "config" / extra, fresh / "config" / extra)
     warm = snakemake(fresh, ablation["cache"], "--cores", "4", *ablation["args"])
-    return {"noop": statistics.median(ours), "floor": statistics.median(floor), "warm_clone": warm}
+    return {"noop": min(ours), "floor": min(floor), "noop_median": statistics.median(ours),
+            "floor_median": statistics.median(floor), "warm_clone": warm}
 
 
 def cpu_model() -> str:
@@ -195,10 +196,11 @@ def report(epochs: dict, ablation: dict | None, noop: dict | None, settings: dic
         lines += [
             "", "## (c) Reruns", "",
             "| what | s |", "|---|---|",
-            f"| no-op rerun of the full study (median of 5) | {noop['noop']:.2f} |",
-            f"| no-op of a one-rule Snakefile (median of 5, interleaved) | {noop['floor']:.2f} |",
+            f"| no-op rerun of the full study, best of 5 (median) | {noop['noop']:.2f} ({noop['noop_median']:.2f}) |",
+            f"| no-op of a one-rule Snakefile, best of 5 (median), interleaved | {noop['floor']:.2f} ({noop['floor_median']:.2f}) |",
             f"| fresh clone, warm cache, every final target | {noop['warm_clone']:.1f} |",
-            "", f"No-op ratio {noop['noop'] / noop['floor']:.2f} (target ≤ 1.3); "
+            "", f"No-op ratio {noop['noop'] / noop['floor']:.2f} best of 5, "
+                f"{noop['noop_median'] / noop['floor_median']:.2f} by medians (target ≤ 1.3); "
                 f"warm-cache clone {noop['warm_clone']:.1f} s (target ≤ 30 s).",
         ]
     return "\n".join(lines) + "\n"

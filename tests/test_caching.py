@@ -3,7 +3,6 @@
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import time
 from pathlib import Path
@@ -44,8 +43,9 @@ def test_noop_rerun_is_as_fast_as_a_one_rule_snakefile(base, tmp_path):
     for _ in range(5):  # interleaved, so that machine load hits both alike
         ours.append(timed([SNAKEMAKE, "--cores", "4", "--configfile", "config/tiny.yaml"], base.directory, env))
         floor.append(timed([SNAKEMAKE, "--cores", "4"], minimal))
-    ratio = statistics.median(ours) / statistics.median(floor)
-    print(f"no-op: {statistics.median(ours):.2f} s vs one-rule {statistics.median(floor):.2f} s = {ratio:.2f}x")
+    # Best of five: the floor of each, least disturbed by whatever else the machine does.
+    ratio = min(ours) / min(floor)
+    print(f"no-op: {min(ours):.2f} s vs one-rule {min(floor):.2f} s = {ratio:.2f}x")
     assert ratio <= 1.3
 
 

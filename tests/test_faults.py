@@ -168,3 +168,16 @@ def test_data_and_models_are_loaded_without_pickle_and_in_safe_mode():
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
     for source in config["data"]["sources"].values():
         assert all(mirror.startswith("https://") for mirror in source["mirrors"])
+
+
+def test_parallel_jobs_leave_no_shared_or_stray_temporary_files(base):
+    """Every temporary file is named after its job's own output (``<output>.part``,
+    ``checkpoints/<variant>/seed<seed>/``), so jobs running side by side cannot meet;
+    after the --cores 4 run none is left."""
+    leftovers = [path for folder in ("results", "resources") for path in base.path(folder).rglob("*")
+                 if ".part" in path.name]
+    assert leftovers == []
+    checkpoints = base.path("results/mnist/checkpoints")
+    assert not checkpoints.exists() or not any(checkpoints.rglob("*.keras"))
+    sources = "\n".join(path.read_text() for path in PACKAGE.glob("*.py"))
+    assert "tempfile" not in sources and "/tmp" not in sources

@@ -7,7 +7,13 @@ from pathlib import Path
 import numpy as np
 
 from ablation.datasets import SPLIT_FILES
-from ablation.idx import write_idx_gz
+from ablation.idx import encode_idx
+
+
+def write_idx_gz(path, array: np.ndarray) -> None:
+    """``array`` as a gzip-compressed IDX file; mtime=0 keeps the bytes reproducible."""
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        gz.write(encode_idx(array))
 
 
 def tiny_images(labels: np.ndarray, rng) -> np.ndarray:

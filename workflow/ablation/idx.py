@@ -5,7 +5,6 @@ then one uint32 per dimension) followed by the raw payload. Only unsigned bytes
 (type 0x08) occur in these datasets.
 """
 
-import gzip
 import struct
 
 import numpy as np
@@ -74,8 +73,3 @@ def encode_idx(array: np.ndarray) -> bytes:
     header = struct.pack(f">I{array.ndim}I", magic, *array.shape)
     return header + array.tobytes()
 
-
-def write_idx_gz(path, array: np.ndarray) -> None:
-    """Write ``array`` as a gzip-compressed IDX file; mtime=0 keeps the bytes reproducible."""
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-        gz.write(encode_idx(array))

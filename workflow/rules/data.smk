@@ -8,6 +8,8 @@ rule download:
     cache: "omit-software"
     conda:
         "../../environment.yml"
+    resources:
+        runtime=10,
     script:
         "../scripts/download.py"
 
@@ -25,6 +27,7 @@ rule normalize:
     conda:
         "../../environment.yml"
     resources:
-        mem_mb=2000,
+        mem_mb=1500,
+        runtime=10,
     script:
         "../scripts/normalize.py"
