@@ -36,7 +36,8 @@ RUNNERS = REPO / "benchmarks" / "runners.py"
 BIN = Path(sys.executable).parent
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 GENERATED = shutil.ignore_patterns(".git", ".venv*", "results", "resources", "logs",
-                                   ".snakemake", "__pycache__", "work", "node_modules")
+                                   ".snakemake", "__pycache__", "work", "node_modules",
+                                   ".ci-cache")
 VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
 
 # (label, runner, options, extra environment); the first three are the comparison.
