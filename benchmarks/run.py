@@ -13,7 +13,6 @@ Prints a table and writes benchmarks/results.md.
 
 import argparse
 import datetime
-import importlib.metadata
 import json
 import os
 import platform

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import SNAKEMAKE, Workflow, make_clone, tiny_config, tiny_workflow
+from conftest import SNAKEMAKE, Workflow, make_clone, tiny_workflow
 from workflow_helpers import dry_run, planned_jobs, planned_rules, weights_digest
 
 VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]

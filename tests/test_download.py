@@ -107,7 +107,8 @@ def test_directory_and_file_url_mirrors(served_file, tmp_path):
 
 
 def test_stale_partial_file_is_never_trusted(served_file, tmp_path):
-    """A download killed mid-write leaves at most NAME.gz.part, which no rule reads."""
+    """A download killed mid-write leaves at most NAME.gz.<pid>.part, which no rule reads
+    and the next download clears."""
     base, sha256, _, served = served_file
     destination = tmp_path / f"{NAME}.gz"
     (tmp_path / f"{NAME}.gz.part").write_bytes(b"\x1f\x8bhalf")

@@ -90,7 +90,7 @@ def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, served
     resumed = int(re.search(r"resuming v1_sigmoid seed 0 after epoch (\d+)", log).group(1))
     assert resumed >= killed_after  # the kill may land after a checkpoint was written
     assert f"epoch {resumed + 1}/12" in log.split("resuming")[1]
-    assert f"epoch 1/12" not in log.split("resuming")[1]
+    assert "epoch 1/12" not in log.split("resuming")[1]
 
     history = "results/mnist/histories/v1_sigmoid/seed0.csv"
     assert flow.path(history).read_bytes() == reference.path(history).read_bytes()
@@ -121,7 +121,7 @@ def test_download_killed_mid_transfer_leaves_nothing_trusted(tmp_path, mirror_se
     target = "resources/mnist/train-images-idx3-ubyte.gz"
     flow = clone_with_config(tmp_path, "download", tiny_config([f"{base}/slow/"], sha256))
     process = start(flow, "--cores", "1", target, "--configfile", "config/tiny.yaml")
-    wait_for(lambda: f"/slow/train-images-idx3-ubyte.gz" in seen)
+    wait_for(lambda: "/slow/train-images-idx3-ubyte.gz" in seen)
     time.sleep(0.5)  # half the body has been sent; the rest never comes
     kill_group(process)
     assert "train-images-idx3-ubyte.gz" not in files_under(flow.path("resources"))
@@ -171,7 +171,7 @@ def test_data_and_models_are_loaded_without_pickle_and_in_safe_mode():
 
 
 def test_parallel_jobs_leave_no_shared_or_stray_temporary_files(base):
-    """Every temporary file is named after its job's own output (``<output>.part``,
+    """Every temporary file is named after its job's own output (``<output>.<pid>.part``,
     ``checkpoints/<variant>/seed<seed>/``), so jobs running side by side cannot meet;
     after the --cores 4 run none is left."""
     leftovers = [path for folder in ("results", "resources") for path in base.path(folder).rglob("*")

@@ -1,16 +1,16 @@
 """From verified IDX files to normalized arrays, and back into memory for training."""
 
-import os
 from pathlib import Path
 
 import numpy as np
 
 from ablation.datasets import SPLIT_FILES
 from ablation.download import read_verified
+from ablation.files import replaced
 from ablation.idx import IdxError, read_images, read_labels
 
 
-def load_split_uint8(
+def read_idx_split(
     images_gz, labels_gz, sha256_by_file: dict[str, str], expected_count: int,
     num_classes: int,
 ):
@@ -40,19 +40,13 @@ def load_split_uint8(
 
 def save_split(path, images_uint8: np.ndarray, labels: np.ndarray) -> None:
     """Write float32 images in [0, 1] with a trailing channel axis, atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    try:
-        with open(partial, "wb") as handle:
-            np.savez(
-                handle,
-                images=(images_uint8.astype(np.float32) / 255.0)[..., np.newaxis],
-                labels=labels.astype(np.uint8),
-            )
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with replaced(path) as partial, open(partial, "wb") as handle:
+        np.savez(
+            handle,
+            images=(images_uint8.astype(np.float32) / 255.0)[..., np.newaxis],
+            labels=labels.astype(np.uint8),
+        )
 
 
 def normalize(
@@ -64,7 +58,7 @@ def normalize(
     ``outputs`` map split names to expected counts and output paths.
     """
     splits = {
-        split: load_split_uint8(
+        split: read_idx_split(
             gz_paths[images], gz_paths[labels], sha256_by_file, sizes[split],
             num_classes,
         )

@@ -10,12 +10,13 @@ import gzip
 import hashlib
 import http.client
 import logging
-import os
 import time
 import urllib.error
 import urllib.request
 import zlib
 from pathlib import Path
+
+from ablation.files import replaced
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,9 @@ def download_verified(
     bodies, CRC errors, timeouts) are retried ``retries`` times per mirror.
     """
     destination = Path(destination)
-    partial = destination.with_name(destination.name + ".part")
+    # A process killed while writing leaves <name>.<pid>.part: never read, cleared here.
+    for stale in destination.parent.glob(f"{destination.name}.*part"):
+        stale.unlink()
     failures = []
     for mirror in mirrors:
         location = mirror_location(mirror, filename)
@@ -124,11 +127,8 @@ def download_verified(
                 time.sleep(backoff_seconds * attempt)
                 continue
             destination.parent.mkdir(parents=True, exist_ok=True)
-            try:
+            with replaced(destination) as partial:
                 partial.write_bytes(compressed)
-                os.replace(partial, destination)
-            finally:
-                partial.unlink(missing_ok=True)
             log.info("verified %s -> %s", location, destination)
             return
         if mirror != mirrors[-1]:

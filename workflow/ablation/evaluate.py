@@ -1,12 +1,10 @@
 """Export what the figures need from a trained model, so that plotting never imports TensorFlow."""
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from ablation.data import load_split
+from ablation.files import replaced
 
 
 def weight_arrays(model) -> dict[str, np.ndarray]:
@@ -33,7 +31,5 @@ def evaluate(model_path, test_path, predictions_path, weights_path, batch_size: 
             "confidence": probabilities.max(axis=1),
         }
     ).to_csv(predictions_path, index=False)
-    partial = Path(weights_path).with_name(Path(weights_path).name + ".part")
-    with open(partial, "wb") as handle:
+    with replaced(weights_path) as partial, open(partial, "wb") as handle:
         np.savez(handle, **weight_arrays(model))
-    os.replace(partial, weights_path)

@@ -9,7 +9,6 @@ same bits as a run that was never interrupted.
 import json
 import logging
 import math
-import os
 import resource
 import shutil
 import time
@@ -19,6 +18,7 @@ import numpy as np
 
 from ablation import provenance
 from ablation.data import load_split_as_pixels
+from ablation.files import replaced, write_json, write_text
 
 log = logging.getLogger(__name__)
 
@@ -92,28 +92,16 @@ def build_compiled_model(spec: dict, settings: dict, input_shape, num_classes: i
     return model
 
 
-def write_json_atomically(path, payload) -> None:
-    path = Path(path)
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-    os.replace(partial, path)
-
-
 def write_history(path, rows) -> None:
     """Metrics only, in full float precision, so that equal runs give equal bytes."""
-    path = Path(path)
-    partial = path.with_name(path.name + ".part")
     lines = [",".join(HISTORY_COLUMNS)]
     lines += [",".join(repr(row[column]) for column in HISTORY_COLUMNS) for row in rows]
-    partial.write_text("\n".join(lines) + "\n")
-    os.replace(partial, path)
+    write_text(path, "\n".join(lines) + "\n")
 
 
 def save_model_atomically(model, path) -> None:
-    path = Path(path)
-    partial = path.with_name(path.stem + ".part.keras")
-    model.save(partial)
-    os.replace(partial, path)
+    with replaced(path, suffix=".keras") as partial:
+        model.save(partial)
 
 
 class Checkpoint:
@@ -142,7 +130,7 @@ class Checkpoint:
         self.directory.mkdir(parents=True, exist_ok=True)
         save_model_atomically(model, self.model_path)
         # The state file is written last: it is what makes the checkpoint count.
-        write_json_atomically(
+        write_json(
             self.state_path,
             {"identity": self.identity, "rows": rows, "epoch_seconds": epoch_seconds},
         )
@@ -223,7 +211,7 @@ def train(
 
     save_model_atomically(model, outputs["model"])
     write_history(outputs["history"], rows)
-    write_json_atomically(
+    write_json(
         outputs["provenance"],
         {
             "dataset": dataset["name"],

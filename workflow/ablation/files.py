@@ -1,0 +1,35 @@
+"""Writing outputs so that a reader never sees half a file."""
+
+import json
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def replaced(path, suffix: str = ""):
+    """Yield a temporary path beside ``path``; it becomes ``path`` only if the block succeeds.
+
+    The process id keeps concurrent writers apart; ``suffix`` is for writers that
+    insist on an extension (Keras wants ``.keras``).
+    """
+    path = Path(path)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part{suffix}")
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def json_text(payload) -> str:
+    return json.dumps(payload, indent=2, sort_keys=True) + "\n"
+
+
+def write_text(path, text: str) -> None:
+    with replaced(path) as partial:
+        partial.write_text(text)
+
+
+def write_json(path, payload) -> None:
+    write_text(path, json_text(payload))
