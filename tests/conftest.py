@@ -1,9 +1,9 @@
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
-import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,9 +31,12 @@ class FaultyMirrorHandler(QuietHandler):
     """Serves a directory under /ok/, and misbehaves under the other prefixes:
     /404/ and /500/ answer with those codes, /html/ with a 200 HTML page,
     /truncated/ announces the full length but sends half, /corrupt/ flips a byte
-    inside the gzip stream (a CRC error), /slow/ sends half and then stalls."""
+    inside the gzip stream (a CRC error), /slow/ sends half, notes "half sent:
+    <path>" in ``requests_seen``, and stalls until ``release`` is set (at the
+    fixture's end) or a minute has passed."""
 
     requests_seen: list
+    release: threading.Event
 
     def do_GET(self):
         self.requests_seen.append(self.path)
@@ -55,7 +58,8 @@ class FaultyMirrorHandler(QuietHandler):
             self.end_headers()
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
-            time.sleep(30)
+            self.requests_seen.append(f"half sent: {self.path}")
+            self.release.wait(timeout=60)
             return
         elif prefix == "corrupt":
             middle = len(body) // 2
@@ -66,20 +70,29 @@ class FaultyMirrorHandler(QuietHandler):
         self.wfile.write(sent)
 
 
+def unused_port_url() -> str:
+    """A mirror that refuses every connection: a machine without network, for downloads."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"
+
+
 @pytest.fixture
 def mirror_server(tmp_path):
     """(base URL, served directory, list of request paths) of a local HTTP mirror."""
     served = tmp_path / "served"
     served.mkdir()
-    seen = []
+    seen, release = [], threading.Event()
     handler = partial(
-        type("Handler", (FaultyMirrorHandler,), {"requests_seen": seen}),
+        type("Handler", (FaultyMirrorHandler,), {"requests_seen": seen, "release": release}),
         directory=str(served),
     )
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", served, seen
+    release.set()
     server.shutdown()
     server.server_close()
 

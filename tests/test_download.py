@@ -1,11 +1,11 @@
 import gzip
 import hashlib
 import logging
-import socket
 
 import pytest
 
 from ablation.download import DownloadError, download_verified
+from conftest import unused_port_url
 from tinydata import write_tiny_dataset
 
 NAME = "t10k-labels-idx1-ubyte"
@@ -23,13 +23,6 @@ def fetch(mirrors, sha256, destination, **options):
     download_verified(
         f"{NAME}.gz", mirrors, sha256, destination, backoff_seconds=0, timeout=5, **options
     )
-
-
-def unused_port_url():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/"
 
 
 def test_download_succeeds_and_verifies(served_file, tmp_path):

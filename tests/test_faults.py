@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from conftest import REPO, SNAKEMAKE, Workflow, make_clone, tiny_config
+from tinydata import write_tiny_dataset
 from workflow_helpers import weights_digest
 
 pytestmark = pytest.mark.e2e
@@ -67,19 +68,23 @@ def completed_epochs(flow) -> int:
         return 0
 
 
+EPOCHS = 30  # tiny epochs: room for the kill to land mid-training on a busy machine
+
+
 def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, served_tiny):
     url, sha256 = served_tiny
-    config = tiny_config([url], sha256, epochs=12)
+    config = tiny_config([url], sha256, epochs=EPOCHS)
     reference = clone_with_config(tmp_path, "reference", config)
     reference.run("--cores", "2", TARGET, "results/mnist/weights/v1_sigmoid/seed0.npz",
                   "--configfile", "config/tiny.yaml")
 
     flow = clone_with_config(tmp_path, "killed", config)
     process = start(flow, "--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
-    wait_for(lambda: completed_epochs(flow) >= 3)
+    # Ends early, and fails below, if the training finished before the kill.
+    wait_for(lambda: completed_epochs(flow) >= 3 or process.poll() is not None)
     kill_group(process)
     killed_after = completed_epochs(flow)
-    assert 3 <= killed_after < 12, "the kill must land mid-training"
+    assert 3 <= killed_after < EPOCHS, "the kill must land mid-training"
     assert not flow.path(TARGET).exists()
 
     # What the README says to do after a crash: unlock, then rerun the incomplete job.
@@ -89,8 +94,8 @@ def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, served
     log = flow.path("logs/mnist/train/v1_sigmoid/seed0.log").read_text()
     resumed = int(re.search(r"resuming v1_sigmoid seed 0 after epoch (\d+)", log).group(1))
     assert resumed >= killed_after  # the kill may land after a checkpoint was written
-    assert f"epoch {resumed + 1}/12" in log.split("resuming")[1]
-    assert "epoch 1/12" not in log.split("resuming")[1]
+    assert f"epoch {resumed + 1}/{EPOCHS}" in log.split("resuming")[1]
+    assert f"epoch 1/{EPOCHS}" not in log.split("resuming")[1]
 
     history = "results/mnist/histories/v1_sigmoid/seed0.csv"
     assert flow.path(history).read_bytes() == reference.path(history).read_bytes()
@@ -115,41 +120,45 @@ def test_nan_loss_fails_the_job_naming_variant_seed_and_epoch(tmp_path, served_t
 
 def test_download_killed_mid_transfer_leaves_nothing_trusted(tmp_path, mirror_server):
     base, served, seen = mirror_server
-    from tinydata import write_tiny_dataset
-
     sha256 = write_tiny_dataset(served)
-    target = "resources/mnist/train-images-idx3-ubyte.gz"
+    target = "results/mnist/raw/train-images-idx3-ubyte.gz"
     flow = clone_with_config(tmp_path, "download", tiny_config([f"{base}/slow/"], sha256))
     process = start(flow, "--cores", "1", target, "--configfile", "config/tiny.yaml")
-    wait_for(lambda: "/slow/train-images-idx3-ubyte.gz" in seen)
-    time.sleep(0.5)  # half the body has been sent; the rest never comes
+    wait_for(lambda: "half sent: /slow/train-images-idx3-ubyte.gz" in seen)
     kill_group(process)
     assert "train-images-idx3-ubyte.gz" not in files_under(flow.path("resources"))
+    assert not flow.path(target).exists()
 
     flow.write_config(tiny_config([f"{base}/ok/"], sha256))
     flow.run("--unlock", "--configfile", "config/tiny.yaml")
     flow.run("--cores", "1", "--rerun-incomplete", target, "--configfile", "config/tiny.yaml")
-    assert flow.path(target).read_bytes() == (served / "train-images-idx3-ubyte.gz").read_bytes()
+    served_bytes = (served / "train-images-idx3-ubyte.gz").read_bytes()
+    assert flow.path(target).read_bytes() == served_bytes
+    assert flow.path("resources/mnist/train-images-idx3-ubyte.gz").read_bytes() == served_bytes
 
 
 def test_checksum_mismatch_in_the_workflow_leaves_no_file(tmp_path, served_tiny):
     url, sha256 = served_tiny
     wrong = sha256 | {"t10k-labels-idx1-ubyte": "e" * 64}
     flow = clone_with_config(tmp_path, "mismatch", tiny_config([url], wrong))
-    target = "resources/mnist/t10k-labels-idx1-ubyte.gz"
+    target = "results/mnist/raw/t10k-labels-idx1-ubyte.gz"
     result = flow.run("--cores", "1", target, "--configfile", "config/tiny.yaml", check=False)
     assert result.returncode != 0
-    log = flow.path("logs/mnist/download/t10k-labels-idx1-ubyte.log").read_text()
+    log = flow.path("logs/mnist/fetch/t10k-labels-idx1-ubyte.log").read_text()
     assert f"expected {'e' * 64}" in log and sha256["t10k-labels-idx1-ubyte"] in log
     assert files_under(flow.path("resources")) == []
+    assert not flow.path(target).exists()
 
 
-def test_a_second_snakemake_in_the_same_directory_is_refused(tmp_path, served_tiny):
-    url, sha256 = served_tiny
-    flow = clone_with_config(tmp_path, "lock", tiny_config([url], sha256, epochs=50))
-    first = start(flow, "--cores", "1", TARGET, "--configfile", "config/tiny.yaml")
+def test_a_second_snakemake_in_the_same_directory_is_refused(tmp_path, mirror_server):
+    base, served, seen = mirror_server
+    # The first run holds the lock for as long as its download stalls: until the
+    # mirror fixture ends, long after the second run has been refused.
+    sha256 = write_tiny_dataset(served)
+    flow = clone_with_config(tmp_path, "lock", tiny_config([f"{base}/slow/"], sha256))
+    first = start(flow, "--cores", "1", "--configfile", "config/tiny.yaml")
     try:
-        wait_for(lambda: completed_epochs(flow) >= 1)
+        wait_for(lambda: any(line.startswith("half sent:") for line in seen))
         second = flow.run("--cores", "1", "--configfile", "config/tiny.yaml", check=False)
         assert second.returncode != 0
         assert "Directory cannot be locked" in second.output

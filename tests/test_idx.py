@@ -7,6 +7,7 @@ import pytest
 
 from ablation.data import load_split, normalize
 from ablation.datasets import FILE_NAMES
+from ablation.integrity import DamagedOutput
 from ablation.idx import (
     IMAGES_MAGIC,
     LABELS_MAGIC,
@@ -100,6 +101,6 @@ def test_count_must_match_the_configured_size(tiny_dataset, tmp_path):
 def test_a_file_changed_after_download_is_caught_when_read(tiny_dataset, tmp_path):
     directory, sha256 = tiny_dataset
     sha256 = sha256 | {"t10k-images-idx3-ubyte": "0" * 64}
-    with pytest.raises(ValueError, match="expected 0000.*Delete .*t10k-images"):
+    with pytest.raises(DamagedOutput, match="expected 0000.*Delete .*t10k-images"):
         normalize_into(directory, sha256, tmp_path)
     assert not (tmp_path / "out").exists()

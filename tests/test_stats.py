@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
+from ablation.integrity import DamagedOutput, file_sha256
 from ablation.stats import (
     collect_histories,
     compare_with_baseline,
@@ -28,10 +29,18 @@ def write_run(directory, variant, seed, accuracies, losses):
     sidecar = directory / f"{variant}-{seed}.json"
     sidecar.write_text(
         json.dumps(
-            {"epoch_seconds": [1.5] * len(losses), "parameters": 100, "data_sha256": "ab" * 32}
+            {"epoch_seconds": [1.5] * len(losses), "parameters": 100, "data_sha256": "ab" * 32,
+             "sha256": {"history": file_sha256(history)}}
         )
     )
     return {"variant": variant, "seed": seed, "history": history, "provenance": sidecar}
+
+
+def test_a_history_that_differs_from_its_record_is_refused(tmp_path):
+    run = write_run(tmp_path, "base", 0, [0.5, 0.80], [1.0, 0.5])
+    run["history"].write_text(run["history"].read_text().replace("0.8", "0.9"))
+    with pytest.raises(DamagedOutput, match=r"base-0.csv is damaged: .* recorded .* in .*base-0.json"):
+        collect_histories("mnist", [run])
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
-"""Digest of the code a rule runs, for Snakemake's params rerun trigger and output cache.
+"""Digest of the code a rule runs: its script and every package module the script reaches.
 
-Snakemake hashes a rule's script but not the modules the script imports. This
-digest covers a module and, transitively, every module of this package that
-it imports. It hashes the parsed syntax tree, so edits to comments or
-whitespace change nothing, while any change to what the code does (docstrings
-included) reruns the rules that use it. Reading source here never imports
-TensorFlow, which keeps Snakemake's DAG check fast.
+Snakemake hashes a rule's script but not the modules the script imports, so a
+job's settings file carries this digest instead. Which modules count is read
+from the script itself: its imports of this package and, transitively, theirs
+(lazy imports inside functions included). It hashes the parsed syntax tree, so
+edits to comments or whitespace change nothing, while any change to what the
+code does (docstrings included) reruns the rules that use it. Reading source
+here never imports TensorFlow, which keeps Snakemake's DAG check fast.
 """
 
 import ast
@@ -38,29 +39,29 @@ def imported_package_modules(tree: ast.AST) -> set[str]:
 
 
 @functools.cache
-def parsed_module(module: str) -> tuple[str, set[str]]:
-    """(digest of the syntax tree, package modules it imports) of one module."""
-    tree = ast.parse(module_path(module).read_text(), filename=module)
+def parsed_file(path: Path) -> tuple[str, set[str]]:
+    """(digest of the syntax tree, package modules it imports) of one source file."""
+    tree = ast.parse(path.read_text(), filename=str(path))
     digest = hashlib.sha256(ast.dump(tree).encode()).hexdigest()
     return digest, imported_package_modules(tree)
 
 
-def import_closure(module: str) -> dict[str, str]:
-    """Digest of the module and of every package module it reaches through imports."""
-    digests, pending = {}, [module]
+def import_closure(script) -> dict[str, str]:
+    """Digest of ``script`` and of every package module it reaches through imports,
+    keyed by module name (the script by its file name)."""
+    script = Path(script).resolve()
+    digests, pending = {}, [(script.name, script)]
     while pending:
-        name = pending.pop()
+        name, path = pending.pop()
         if name in digests:
             continue
-        digests[name], imports = parsed_module(name)
-        pending.extend(imports)
+        digests[name], imports = parsed_file(path)
+        pending.extend((module, module_path(module)) for module in imports)
     return digests
 
 
 @functools.cache
-def code_digest(*modules: str) -> str:
-    digests = {}
-    for module in modules:
-        digests.update(import_closure(module))
+def code_digest(script) -> str:
+    digests = import_closure(script)
     combined = "".join(f"{name} {digests[name]}\n" for name in sorted(digests))
     return hashlib.sha256(combined.encode()).hexdigest()

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from ablation.datasets import SPLIT_FILES
-from ablation.download import read_verified
+from ablation.integrity import read_verified
 from ablation.files import replaced
 from ablation.idx import IdxError, read_images, read_labels
 

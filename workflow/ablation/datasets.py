@@ -4,6 +4,7 @@ Kept free of heavy imports: Snakemake's DAG check imports this module.
 """
 
 import hashlib
+from pathlib import Path
 
 # Per split: (images, labels), as named at the mirrors (plus ".gz").
 SPLIT_FILES = {
@@ -17,3 +18,9 @@ def dataset_digest(sha256_by_file: dict[str, str]) -> str:
     """A hash of the pinned per-file hashes of the decompressed files."""
     lines = "".join(f"{name} {sha256_by_file[name]}\n" for name in sorted(FILE_NAMES))
     return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def local_data_dir(dataset: str) -> Path:
+    """The user's folder of a dataset's .gz files: read first, downloaded into when
+    a file is missing, never written over or deleted by the workflow."""
+    return Path("resources", dataset)

@@ -1,4 +1,10 @@
-"""Fetch dataset files from a list of mirrors and keep only verified copies.
+"""Get a verified dataset file: from the local data folder, or from a list of mirrors.
+
+The local data folder (``resources/<dataset>/``) belongs to the user: files
+placed there by hand, copied from another checkout or left by an earlier
+download are used as they are, and nothing here ever deletes or overwrites
+one. It is never an output of a Snakemake job either, so no rerun, ``--forceall``
+or failed job can remove it. A missing file is downloaded into it.
 
 A mirror is an http(s) URL, a file:// URL or a local directory. Each file is
 checked the way it will be used: gunzipped, then its SHA-256 compared with the
@@ -6,71 +12,25 @@ pinned value. Only then is it renamed into place, so a killed or failed
 download never leaves a file that a later run would trust.
 """
 
-import gzip
-import hashlib
 import http.client
 import logging
 import time
 import urllib.error
 import urllib.request
-import zlib
 from pathlib import Path
 
 from ablation.files import replaced
+from ablation.integrity import ChecksumMismatch, NotGzip, decompress_verified
 
 log = logging.getLogger(__name__)
-
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 class DownloadError(RuntimeError):
     pass
 
 
-class ChecksumMismatch(ValueError):
-    """The content is well-formed but not the pinned file: retrying cannot help."""
-
-
-class NotGzip(ValueError):
-    """The mirror answered with something other than a gzip file (say, an HTML page)."""
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def decompress_verified(compressed: bytes, name: str, expected_sha256: str) -> bytes:
-    """Gunzip ``compressed`` and check it against the pinned SHA-256."""
-    if not compressed.startswith(GZIP_MAGIC):
-        start = compressed[:60].decode("latin-1").strip()
-        raise NotGzip(f"{name}: not a gzip/IDX file (starts with {start!r})")
-    try:
-        raw = gzip.decompress(compressed)
-    except (EOFError, OSError, zlib.error) as error:
-        raise OSError(f"{name}: corrupt or truncated gzip data ({error})") from error
-    actual = sha256_hex(raw)
-    if actual != expected_sha256:
-        raise ChecksumMismatch(
-            f"{name}: SHA-256 of the decompressed file is {actual}, "
-            f"expected {expected_sha256}"
-        )
-    return raw
-
-
-def read_verified(path, expected_sha256: str) -> bytes:
-    """The decompressed, verified content of a local ``.gz`` file."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path}: missing. Run the download rule, or copy the file there "
-            "from a local copy of the dataset."
-        )
-    try:
-        return decompress_verified(path.read_bytes(), str(path), expected_sha256)
-    except (ValueError, OSError) as error:
-        raise ValueError(
-            f"{error}. Delete {path} and rerun to download it again."
-        ) from error
+class PlacedFileRejected(ValueError):
+    """A file in the local data folder is not the pinned one; it is left where it is."""
 
 
 def mirror_location(mirror: str, filename: str) -> str:
@@ -108,7 +68,7 @@ def download_verified(
     bodies, CRC errors, timeouts) are retried ``retries`` times per mirror.
     """
     destination = Path(destination)
-    # A process killed while writing leaves <name>.<pid>.part: never read, cleared here.
+    # A download killed while writing leaves <name>.<pid>.part: never read, cleared here.
     for stale in destination.parent.glob(f"{destination.name}.*part"):
         stale.unlink()
     failures = []
@@ -127,7 +87,7 @@ def download_verified(
                 time.sleep(backoff_seconds * attempt)
                 continue
             destination.parent.mkdir(parents=True, exist_ok=True)
-            with replaced(destination) as partial:
+            with replaced(destination, clobber=False) as partial:
                 partial.write_bytes(compressed)
             log.info("verified %s -> %s", location, destination)
             return
@@ -140,4 +100,38 @@ def download_verified(
         "(it is verified when read), or list the directory holding it under "
         "this dataset's `mirrors` in config/config.yaml."
     )
+
+
+def fetch(
+    filename: str,
+    local_dir,
+    mirrors: list[str],
+    expected_sha256: str,
+    pin_key: str,
+    destination,
+    retries: int = 2,
+) -> None:
+    """Write the verified ``filename`` to ``destination``, taking it from ``local_dir``.
+
+    A file missing from ``local_dir`` is downloaded there first. A file there
+    that is not the pinned one stops the job and stays as it is.
+    """
+    local = Path(local_dir) / filename
+    if local.exists():
+        log.info("using the local copy %s (no download)", local)
+    else:
+        download_verified(filename, mirrors, expected_sha256, local, retries)
+    compressed = local.read_bytes()
+    try:
+        decompress_verified(compressed, str(local), expected_sha256)
+    except (ValueError, OSError) as error:
+        raise PlacedFileRejected(
+            f"{error}. The file was left as it is. If it is an old or damaged copy, "
+            f"move it away (mv {local} {local}.rejected) and rerun to download the "
+            f"pinned file; if the pin is what is wrong, correct config key {pin_key}."
+        ) from None
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with replaced(destination) as partial:
+        partial.write_bytes(compressed)
 

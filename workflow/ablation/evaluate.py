@@ -5,6 +5,8 @@ import pandas as pd
 
 from ablation.data import load_split
 from ablation.files import replaced
+from ablation.integrity import verified_record
+from ablation.training import configure_tensorflow
 
 
 def weight_arrays(model) -> dict[str, np.ndarray]:
@@ -16,9 +18,17 @@ def weight_arrays(model) -> dict[str, np.ndarray]:
     }
 
 
-def evaluate(model_path, test_path, predictions_path, weights_path, batch_size: int) -> None:
+def evaluate(
+    model_path, provenance_path, test_path, predictions_path, weights_path,
+    batch_size: int, threads: int,
+) -> None:
+    """Predict the test set with the model, checked first against the SHA-256 that
+    its training recorded; export its weights for the figures."""
     import keras
 
+    record = verified_record(provenance_path, {"model": model_path})
+    # The training's seed and thread pools: predictions never depend on --cores.
+    configure_tensorflow(record["seed"], threads)
     model = keras.models.load_model(model_path, safe_mode=True)
     images, labels = load_split(test_path)
     probabilities = model.predict(images, batch_size=batch_size, verbose=0)

@@ -1,4 +1,9 @@
-"""Writing outputs so that a reader never sees half a file."""
+"""Writing files so that a reader never sees half a file.
+
+Used where a partial file could be read: downloads, checkpoints, settings
+files and the outputs that later jobs trust. (Snakemake itself removes the
+declared outputs of a failed job.)
+"""
 
 import json
 import os
@@ -7,17 +12,27 @@ from pathlib import Path
 
 
 @contextmanager
-def replaced(path, suffix: str = ""):
+def replaced(path, suffix: str = "", clobber: bool = True):
     """Yield a temporary path beside ``path``; it becomes ``path`` only if the block succeeds.
 
     The process id keeps concurrent writers apart; ``suffix`` is for writers that
-    insist on an extension (Keras wants ``.keras``).
+    insist on an extension (Keras wants ``.keras``). With ``clobber=False`` a
+    file that appeared at ``path`` meanwhile is kept and the new one dropped.
     """
     path = Path(path)
     partial = path.with_name(f"{path.name}.{os.getpid()}.part{suffix}")
     try:
         yield partial
-        os.replace(partial, path)
+        if clobber:
+            os.replace(partial, path)
+        else:
+            try:
+                os.link(partial, path)  # fails rather than replace an existing file
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links
+                if not path.exists():
+                    os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
 

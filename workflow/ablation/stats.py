@@ -1,9 +1,10 @@
 """Tidy tables across variants and seeds: histories, per-variant summary, comparisons."""
 
-import json
 import math
 
 import pandas as pd
+
+from ablation.integrity import verified_record
 
 METRICS = ["loss", "accuracy", "val_loss", "val_accuracy"]
 
@@ -12,12 +13,13 @@ def collect_histories(dataset: str, runs: list[dict]) -> pd.DataFrame:
     """Long format, one row per (variant, seed, epoch).
 
     ``runs`` holds ``variant``, ``seed``, ``history`` (CSV path) and
-    ``provenance`` (JSON path); epoch times come from the provenance sidecar.
+    ``provenance`` (JSON path); epoch times come from the provenance sidecar,
+    which also holds the SHA-256 that each history is checked against first.
     """
     frames = []
     for run in runs:
+        sidecar = verified_record(run["provenance"], {"history": run["history"]})
         history = pd.read_csv(run["history"])
-        sidecar = json.loads(open(run["provenance"]).read())
         history.insert(0, "seed", run["seed"])
         history.insert(0, "variant", run["variant"])
         history.insert(0, "dataset", dataset)

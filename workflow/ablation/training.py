@@ -19,6 +19,7 @@ import numpy as np
 from ablation import provenance
 from ablation.data import load_split_as_pixels
 from ablation.files import replaced, write_json, write_text
+from ablation.integrity import outputs_digests
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +225,11 @@ def train(
             "wall_seconds": time.monotonic() - started,
             "resumed": bool(resumed),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            # What later jobs check these outputs against (they may come back
+            # from the shared cache).
+            "sha256": outputs_digests(
+                {"model": outputs["model"], "history": outputs["history"]}
+            ),
             **provenance.collect(source_directory, settings["threads"]),
         },
     )

@@ -26,6 +26,7 @@ CACHE_DIR = os.environ.setdefault(
 )
 Path(CACHE_DIR).mkdir(parents=True, exist_ok=True)
 
+from ablation.cache import make_read_only
 from ablation.codehash import code_digest
 from ablation.config import (
     ConfigError,
@@ -41,6 +42,15 @@ try:
 except WorkflowError as error:
     raise ConfigError(describe_schema_error(error)) from None
 check_config(config)
+
+
+onsuccess:
+    make_read_only("results", CACHE_DIR)
+
+
+onerror:
+    make_read_only("results", CACHE_DIR)
+
 
 VARIANT_SPECS = variant_specs(config)
 DATASETS = config["data"]["datasets"]
@@ -69,28 +79,37 @@ def get_dataset_info(dataset):
 
 def get_raw_files(wildcards):
     return {
-        name.replace("-", "_"): f"resources/{wildcards.dataset}/{name}.gz"
+        name.replace("-", "_"): f"results/{wildcards.dataset}/raw/{name}.gz"
         for name in FILE_NAMES
     }
 
 
-def get_settings(rule, code_modules, make_settings):
+def get_script(rule_name):
+    """The path of a rule's script, as the rule declares it."""
+    declared = workflow.get_rule(rule_name)
+    return declared.basedir.join(declared.script).get_path_or_uri(secret_free=True)
+
+
+def get_settings(rule_name, make_settings):
     """Input function for a job's settings file (see workflow/ablation/settings.py):
-    ``make_settings(wildcards)`` plus the digest of the code the job runs."""
+    ``make_settings(wildcards)`` plus the digest of the rule's script and of every
+    package module that the script reaches through its imports."""
 
     def settings_file(wildcards):
         values = dict(wildcards.items())
         name = "-".join(str(values[key]) for key in sorted(values) if key != "dataset")
-        folder = Path("results", values.get("dataset", ""), "settings", rule)
-        path = folder / f"{name or rule}.json"
-        settings = make_settings(wildcards) | {"code": code_digest(*code_modules)}
+        folder = Path("results", values.get("dataset", ""), "settings", rule_name)
+        path = folder / f"{name or rule_name}.json"
+        settings = make_settings(wildcards) | {
+            "code": code_digest(get_script(rule_name))
+        }
         write_if_changed(path, settings)
         return str(path)
 
     return settings_file
 
 
-def get_download_settings(wildcards):
+def get_fetch_settings(wildcards):
     # Mirrors are deliberately left out: where a file came from does not
     # change what it is, and its SHA-256 is pinned.
     return {"sha256": get_source(wildcards.dataset)["sha256"][wildcards.file]}
@@ -109,7 +128,7 @@ def get_training_threads():
     return config["training"]["threads"]
 
 
-def get_training_job(wildcards):
+def get_train_settings(wildcards):
     """Everything a training result depends on; Snakemake reruns it when this changes."""
     return {
         "dataset": get_dataset_info(wildcards.dataset),
@@ -122,7 +141,10 @@ def get_training_job(wildcards):
 
 
 def get_evaluate_settings(wildcards):
-    return {"batch_size": config["training"]["batch_size"]}
+    return {
+        "batch_size": config["training"]["batch_size"],
+        "threads": get_training_threads(),
+    }
 
 
 def get_aggregate_settings(wildcards):
@@ -133,7 +155,7 @@ def get_aggregate_settings(wildcards):
     }
 
 
-def get_variant_order(wildcards):
+def get_variant_list_settings(wildcards):
     return {"variants": list(VARIANT_SPECS)}
 
 

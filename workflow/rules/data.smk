@@ -1,29 +1,28 @@
-rule download:
+rule fetch:
     input:
-        settings=get_settings("download", ["ablation.download"], get_download_settings),
+        settings=get_settings("fetch", get_fetch_settings),
     output:
-        gz="resources/{dataset}/{file}.gz",
+        gz="results/{dataset}/raw/{file}.gz",
     log:
-        "logs/{dataset}/download/{file}.log",
+        "logs/{dataset}/fetch/{file}.log",
     cache: "omit-software"
     conda:
         "../../environment.yml"
     resources:
         runtime=10,
     script:
-        "../scripts/download.py"
+        "../scripts/fetch.py"
 
 
 rule normalize:
     input:
         unpack(get_raw_files),
-        settings=get_settings("normalize", ["ablation.data"], get_normalize_settings),
+        settings=get_settings("normalize", get_normalize_settings),
     output:
         train="results/{dataset}/data/train.npz",
         test="results/{dataset}/data/test.npz",
     log:
         "logs/{dataset}/normalize.log",
-    cache: "omit-software"
     conda:
         "../../environment.yml"
     resources:

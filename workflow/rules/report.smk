@@ -2,7 +2,7 @@ rule aggregate:
     input:
         histories=get_run_files("histories", "csv"),
         provenance=get_run_files("histories", "json"),
-        settings=get_settings("aggregate", ["ablation.stats"], get_aggregate_settings),
+        settings=get_settings("aggregate", get_aggregate_settings),
     output:
         histories=report(
             "results/{dataset}/histories.csv",
@@ -33,9 +33,7 @@ rule aggregate:
 rule plot_loss_comparison:
     input:
         histories="results/{dataset}/histories.csv",
-        settings=get_settings(
-            "plot_loss_comparison", ["ablation.plots"], get_variant_order
-        ),
+        settings=get_settings("plot_loss_comparison", get_variant_list_settings),
     output:
         png=report(
             "results/{dataset}/figures/loss_comparison.png",
@@ -55,7 +53,7 @@ rule plot_loss_comparison:
 rule plot_filters:
     input:
         weights=f"results/{{dataset}}/weights/{{variant}}/seed{get_reference_seed()}.npz",
-        settings=get_settings("plot_filters", ["ablation.plots"], get_filter_settings),
+        settings=get_settings("plot_filters", get_filter_settings),
     output:
         png=report(
             "results/{dataset}/figures/filters/{variant}.png",
@@ -80,9 +78,7 @@ rule plot_predictions:
     input:
         predictions=f"results/{{dataset}}/predictions/{{variant}}/seed{get_reference_seed()}.csv",
         test="results/{dataset}/data/test.npz",
-        settings=get_settings(
-            "plot_predictions", ["ablation.plots"], get_prediction_settings
-        ),
+        settings=get_settings("plot_predictions", get_prediction_settings),
     output:
         png=report(
             "results/{dataset}/figures/predictions/{variant}.png",
@@ -103,9 +99,7 @@ rule plot_predictions:
 rule plot_confusion:
     input:
         predictions=f"results/{{dataset}}/predictions/{{variant}}/seed{get_reference_seed()}.csv",
-        settings=get_settings(
-            "plot_confusion", ["ablation.plots"], get_confusion_settings
-        ),
+        settings=get_settings("plot_confusion", get_confusion_settings),
     output:
         png=report(
             "results/{dataset}/figures/confusion/{variant}.png",
@@ -126,9 +120,7 @@ rule plot_confusion:
 rule plot_accuracy_by_dataset:
     input:
         summaries=expand("results/{dataset}/summary.csv", dataset=DATASETS),
-        settings=get_settings(
-            "plot_accuracy_by_dataset", ["ablation.plots"], get_variant_order
-        ),
+        settings=get_settings("plot_accuracy_by_dataset", get_variant_list_settings),
     output:
         png=report(
             "results/accuracy_by_dataset.png",

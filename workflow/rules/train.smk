@@ -2,7 +2,7 @@ rule train:
     input:
         train="results/{dataset}/data/train.npz",
         test="results/{dataset}/data/test.npz",
-        settings=get_settings("train", ["ablation.training"], get_training_job),
+        settings=get_settings("train", get_train_settings),
     output:
         model="results/{dataset}/models/{variant}/seed{seed}.keras",
         history="results/{dataset}/histories/{variant}/seed{seed}.csv",
@@ -27,19 +27,22 @@ rule train:
         "../scripts/train.py"
 
 
+# Not cached: it runs wherever a training comes back from the shared cache, and
+# checks the model against the SHA-256 that the training recorded before use.
 rule evaluate:
     input:
         model="results/{dataset}/models/{variant}/seed{seed}.keras",
+        provenance="results/{dataset}/histories/{variant}/seed{seed}.json",
         test="results/{dataset}/data/test.npz",
-        settings=get_settings("evaluate", ["ablation.evaluate"], get_evaluate_settings),
+        settings=get_settings("evaluate", get_evaluate_settings),
     output:
         predictions="results/{dataset}/predictions/{variant}/seed{seed}.csv",
         weights="results/{dataset}/weights/{variant}/seed{seed}.npz",
     log:
         "logs/{dataset}/evaluate/{variant}/seed{seed}.log",
-    cache: "omit-software"
     conda:
         "../../environment.yml"
+    threads: get_training_threads()
     resources:
         mem_mb=1500,
         runtime=10,

@@ -1,0 +1,129 @@
+"""Issue 10: a user's data is never deleted or re-fetched, and the shared cache never
+hands back a broken file. Real snakemake runs on generated data, with mirrors that
+refuse every connection: nothing here may need the network."""
+
+import re
+import shutil
+import stat
+import subprocess
+
+import pandas as pd
+import pytest
+
+from conftest import Workflow, make_clone, tiny_config, unused_port_url
+from tinydata import write_tiny_dataset
+from workflow_helpers import planned_rules
+
+pytestmark = pytest.mark.e2e
+STUDY = ("--cores", "4", "--configfile", "config/tiny.yaml")
+SPLITS = ("results/mnist/data/train.npz", "results/mnist/data/test.npz")
+
+
+def fresh_clone(root, cache_name="cache") -> Workflow:
+    """A fresh clone with its own empty cache."""
+    (root / cache_name).mkdir(parents=True)
+    flow = Workflow(make_clone(root / "clone"), root / cache_name)
+    return flow
+
+
+def contents(folder) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def placed(tmp_path_factory):
+    """(a) The four .gz files copied into resources/mnist/ of a fresh clone, no network."""
+    root = tmp_path_factory.mktemp("placed")
+    flow = fresh_clone(root)
+    sha256 = write_tiny_dataset(flow.path("resources/mnist"))
+    flow.placed = contents(flow.path("resources/mnist"))
+    flow.write_config(tiny_config([unused_port_url()], sha256))
+    flow.first_run = flow.run(*STUDY)
+    return flow
+
+
+def test_placed_files_are_used_as_they_are_for_the_whole_study(placed):
+    assert placed.path("results/mnist/summary.csv").exists()
+    assert contents(placed.path("resources/mnist")) == placed.placed
+    for name in placed.placed:
+        log = placed.path(f"logs/mnist/fetch/{name.removesuffix('.gz')}.log").read_text()
+        assert "using the local copy" in log and "fetching" not in log
+
+
+def test_after_deleting_results_nothing_is_downloaded_or_deleted(placed, tmp_path):
+    """(b) rm -rf results/ .snakemake/, then rerun: from resources/ with a cold cache,
+    from the warm cache for the whole study, and with every fetch forced."""
+    shutil.rmtree(placed.path("results"))
+    shutil.rmtree(placed.path(".snakemake"))
+    cold = Workflow(placed.directory, tmp_path / "cold-cache")
+    cold.cache.mkdir()
+    cold.run("--cores", "2", *SPLITS, "--configfile", "config/tiny.yaml")
+    assert contents(placed.path("resources/mnist")) == placed.placed
+
+    placed.run(*STUDY)
+    assert placed.path("results/mnist/summary.csv").exists()
+    cold.run("--cores", "2", "--forcerun", "fetch", *SPLITS, "--configfile", "config/tiny.yaml")
+    assert contents(placed.path("resources/mnist")) == placed.placed
+
+
+def test_resources_copied_into_another_clone_need_no_download(placed, tmp_path):
+    """(d) resources/ copied with its (older) timestamps into a newer clone."""
+    flow = fresh_clone(tmp_path)
+    shutil.copytree(placed.path("resources"), flow.path("resources"))
+    shutil.copy(placed.path("config/tiny.yaml"), flow.path("config/tiny.yaml"))
+    output = flow.run("--cores", "2", *SPLITS, "--configfile", "config/tiny.yaml").output
+    assert planned_rules(output) == {"fetch", "normalize"}
+    assert contents(flow.path("resources/mnist")) == placed.placed
+
+
+def test_a_placed_file_with_other_content_stops_the_run_and_stays(tmp_path):
+    """(c) a wrong file in resources/: one clear error before any training, file kept."""
+    flow = fresh_clone(tmp_path)
+    sha256 = write_tiny_dataset(flow.path("resources/mnist"))
+    wrong = flow.path("resources/mnist/t10k-labels-idx1-ubyte.gz")
+    shutil.copy(flow.path("resources/mnist/train-labels-idx1-ubyte.gz"), wrong)
+    wrong_bytes = wrong.read_bytes()
+    flow.write_config(tiny_config([unused_port_url()], sha256))
+    result = flow.run(*STUDY, check=False)
+    assert result.returncode != 0
+    message = f"resources/mnist/t10k-labels-idx1-ubyte.gz: SHA-256 of the decompressed file is {sha256['train-labels-idx1-ubyte']}, expected {sha256['t10k-labels-idx1-ubyte']}"
+    assert message in result.output
+    assert "left as it is" in result.output and "data.sources.mnist.sha256.t10k-labels-idx1-ubyte" in result.output
+    assert wrong.read_bytes() == wrong_bytes
+    assert not flow.path("logs/mnist/train").exists()
+
+
+TARGET = "results/mnist/predictions/v2_relu/seed0.csv"
+MODEL = "results/mnist/models/v2_relu/seed0.keras"
+
+
+def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(tmp_path, served_tiny):
+    url, sha256 = served_tiny
+    first = fresh_clone(tmp_path / "first")
+    first.write_config(tiny_config([url], sha256))
+    first.run("--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
+
+    # Restored outputs are symlinks into the cache; its entries are read-only.
+    entry = first.path(MODEL).resolve()
+    assert entry.parent == first.cache.resolve()
+    cached = [path for path in first.cache.iterdir() if path.is_file()]
+    assert cached and all(not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+                          for path in cached)
+
+    entry.chmod(0o644)  # torn write or bit rot on the shared disk
+    with open(entry, "r+b") as handle:
+        handle.truncate(entry.stat().st_size // 2)
+
+    second = Workflow(make_clone(tmp_path / "second" / "clone"), first.cache)
+    shutil.copy(first.path("config/tiny.yaml"), second.path("config/tiny.yaml"))
+    result = second.run("--cores", "2", TARGET, "--configfile", "config/tiny.yaml", check=False)
+    assert result.returncode != 0
+    assert f"{MODEL} is damaged" in result.output and str(entry) in result.output
+    remove = re.search(r"\((rm -f [^)]+)\)", result.output).group(1)
+    assert f"{entry.parent / entry.name[:64]}* " in remove and MODEL in remove
+
+    subprocess.run(remove, shell=True, cwd=second.directory, check=True)  # what the message says
+    assert not any(first.cache.glob(entry.name[:64] + "*"))
+    second.run("--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
+    assert "epoch 1/1" in second.path("logs/mnist/train/v2_relu/seed0.log").read_text()
+    assert pd.read_csv(second.path(TARGET)).equals(pd.read_csv(first.path(TARGET)))
