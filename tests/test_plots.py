@@ -54,6 +54,14 @@ def test_svg_is_reproducible(tmp_path):
     assert first[0].read_bytes() == second[0].read_bytes()
 
 
+def test_loss_comparison_ignores_training_time(tmp_path):
+    """histories.csv carries each epoch's seconds, which differ between runs."""
+    first, second = figure_paths(tmp_path, "a"), figure_paths(tmp_path, "b")
+    plots.plot_loss_comparison(histories([0]).assign(seconds=1.0), ["v1", "v2"], first)
+    plots.plot_loss_comparison(histories([0]).assign(seconds=2.5), ["v1", "v2"], second)
+    assert [path.read_bytes() for path in first] == [path.read_bytes() for path in second]
+
+
 def test_filter_grid_draws_every_conv_layer(tmp_path):
     rng = np.random.default_rng(0)
     weights = {"conv1/0": rng.normal(size=(3, 3, 1, 6)), "conv1/1": np.zeros(6),

@@ -220,6 +220,7 @@ def train(
             "variant": spec,
             "training": settings,
             "seed": seed,
+            "train_examples": train_size,  # after train_subset
             "parameters": int(model.count_params()),
             "epoch_seconds": epoch_seconds,
             "wall_seconds": time.monotonic() - started,

@@ -1,0 +1,86 @@
+"""README claims checked on real runs: bit-identical figures, parallel trainings,
+accuracies that agree with the predictions, and the git commit in the provenance."""
+
+import json
+import re
+import subprocess
+
+import pandas as pd
+import pytest
+
+from conftest import Workflow, make_clone, tiny_config, tiny_workflow
+from workflow_helpers import JOB_START
+
+VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
+JOB_ID = re.compile(r"^\s+jobid: (\d+)$")
+FINISHED = re.compile(r"^Finished jobid: (\d+) ")
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def clean_rerun(tmp_path_factory, served_tiny):
+    """The same study from scratch in another clone, its own empty cache, --cores 4."""
+    return tiny_workflow(tmp_path_factory.mktemp("clean2"), served_tiny)
+
+
+def figures(flow) -> dict[str, bytes]:
+    folder = flow.path("results/mnist/figures")
+    return {str(path.relative_to(folder)): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_every_figure_is_rebuilt_bit_for_bit(base, clean_rerun):
+    first, second = figures(base), figures(clean_rerun)
+    # loss_comparison, filters of the 3 conv variants, predictions and confusion of all 4.
+    assert len(first) == 2 * (1 + 3 + 4 + 4)
+    assert {name.rsplit(".", 1)[1] for name in first} == {"png", "svg"}
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def max_in_flight(output: str, rule: str) -> int:
+    """Most jobs of ``rule`` started and not yet finished at once, in log order."""
+    current_rule, rules, running, most = None, {}, set(), 0
+    for line in output.splitlines():
+        if start := JOB_START.match(line):
+            current_rule = start.group(1)
+        elif (job := JOB_ID.match(line)) and current_rule:
+            rules[job.group(1)] = current_rule
+            running.add(job.group(1))
+            current_rule = None
+        elif finished := FINISHED.match(line):
+            running.discard(finished.group(1))
+        most = max(most, sum(rules[job] == rule for job in running))
+    return most
+
+
+def test_cores_4_runs_two_trainings_side_by_side(base):
+    most = max_in_flight(base.first_run.output, "train")
+    assert most >= 2, f"at most {most} training(s) at a time with --cores 4"
+
+
+def test_summary_accuracy_is_the_accuracy_of_the_predictions(base):
+    summary = pd.read_csv(base.path("results/mnist/summary.csv")).set_index("variant")
+    for variant in VARIANTS:
+        predictions = pd.read_csv(base.path(f"results/mnist/predictions/{variant}/seed0.csv"))
+        assert len(predictions) == 120
+        accuracy = (predictions["predicted"] == predictions["label"]).mean()
+        # Keras keeps accuracy in float32: k/120 rounded to float32 is within 1e-8.
+        assert summary.at[variant, "test_accuracy_mean"] == pytest.approx(accuracy, abs=1e-6), variant
+
+
+def test_train_script_records_the_commit_of_its_checkout(tmp_path, served_tiny):
+    flow = Workflow(make_clone(tmp_path / "clone"), tmp_path / "cache")
+    flow.cache.mkdir()  # empty: the training really runs here
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "clone"]):
+        subprocess.run(git + command, cwd=flow.directory, check=True, capture_output=True)
+    head = subprocess.run(git + ["rev-parse", "HEAD"], cwd=flow.directory, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    url, sha256 = served_tiny
+    flow.write_config(tiny_config([url], sha256))  # untracked, as results and logs are
+    flow.run("--cores", "2", "results/mnist/histories/v2_relu/seed0.csv",
+             "--configfile", "config/tiny.yaml")
+    assert "epoch 1/1 loss=" in flow.path("logs/mnist/train/v2_relu/seed0.log").read_text()
+    sidecar = json.loads(flow.path("results/mnist/histories/v2_relu/seed0.json").read_text())
+    assert sidecar["git"] == {"commit": head, "dirty": False}

@@ -1,0 +1,159 @@
+"""training.train() called directly on tiny data: train_subset, fast, checkpoint identity.
+
+TensorFlow's thread pools can be set only before its first op in a process, and any
+earlier test that builds a model in the pytest process has run one. So every call
+runs in one fresh worker process per module (spawned, not forked: TensorFlow does
+not survive a fork), which sets them once, as a Snakemake job does.
+"""
+
+import json
+import logging
+import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from ablation.config import variant_specs
+from ablation.data import save_split
+from conftest import REPO
+from tinydata import tiny_images
+
+SPEC = variant_specs(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))["v2_relu"]
+DATASET = {"name": "mnist", "digest": "0" * 64, "num_classes": 10}
+SETTINGS = {"epochs": 1, "batch_size": 32, "learning_rate": 0.001, "threads": 2,
+            "train_subset": 0, "fast": False}
+# A metrics row no training produces: it shows which epochs came from a checkpoint.
+PLANTED = {"epoch": 1, "loss": 99.0, "accuracy": 0.0, "val_loss": 99.0, "val_accuracy": 0.0}
+
+
+def tiny_split(count: int, seed: int):
+    labels = (np.arange(count) % 10).astype(np.uint8)
+    return tiny_images(labels, np.random.default_rng(seed)), labels
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """train.npz (100 examples), its first 60 alone in first60.npz, and test.npz (40)."""
+    directory = tmp_path_factory.mktemp("data")
+    images, labels = tiny_split(100, seed=1)
+    save_split(directory / "train.npz", images, labels)
+    save_split(directory / "first60.npz", images[:60], labels[:60])
+    save_split(directory / "test.npz", *tiny_split(40, seed=2))
+    return directory
+
+
+@pytest.fixture(scope="module")
+def worker():
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+def train_in_worker(directory, train_path, test_path, settings, checkpoint_settings=None,
+                    allow_nondeterminism=False) -> dict:
+    """Runs in the worker: place a checkpoint after epoch 1 (saved under
+    ``checkpoint_settings``) if asked, train into ``directory``, and return the log
+    messages and the jit_compile of each model built."""
+    from ablation import training
+
+    messages, jit_compile = [], []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    if allow_nondeterminism:
+        # Op determinism is process-wide and stays on after an earlier train() in this
+        # worker, and Keras drops XLA while it is on; a Snakemake job starts fresh.
+        from tensorflow.python.framework.config import disable_op_determinism
+
+        disable_op_determinism()
+    checkpoint_dir = directory / "checkpoint"
+    if checkpoint_settings is not None:
+        identity = {"spec": SPEC, "settings": checkpoint_settings, "seed": 0,
+                    "data": DATASET["digest"]}
+        # Building a model runs TensorFlow's first op: the thread pools must be set before.
+        training.configure_tensorflow(0, settings["threads"])
+        model = training.build_compiled_model(SPEC, checkpoint_settings, (28, 28, 1), 10)
+        training.Checkpoint(checkpoint_dir, identity).save(model, [PLANTED], [1.0])
+
+    build = training.build_compiled_model
+
+    def build_and_record(*args):
+        model = build(*args)
+        jit_compile.append(model.jit_compile)
+        return model
+
+    handler = Collect()
+    training.log.addHandler(handler)
+    training.log.setLevel(logging.INFO)
+    training.build_compiled_model = build_and_record
+    try:
+        training.train(spec=SPEC, settings=settings, seed=0, dataset=DATASET,
+                       train_path=train_path, test_path=test_path,
+                       checkpoint_dir=checkpoint_dir, outputs=outputs(directory),
+                       source_directory=directory)
+    finally:
+        training.build_compiled_model = build
+        training.log.removeHandler(handler)
+    return {"log": messages, "jit_compile": jit_compile}
+
+
+def outputs(directory) -> dict:
+    return {"model": directory / "seed0.keras", "history": directory / "seed0.csv",
+            "provenance": directory / "seed0.json"}
+
+
+def run(worker, tmp_path, name, train_path, test_path, settings, **options) -> dict:
+    """train() in the worker; its log, jit_compile flags, history rows and provenance."""
+    directory = tmp_path / name
+    directory.mkdir()
+    result = worker.submit(train_in_worker, directory, train_path, test_path, settings,
+                           **options).result()
+    files = outputs(directory)
+    return result | {
+        "history": files["history"].read_bytes(),
+        "rows": pd.read_csv(files["history"]).to_dict("records"),
+        "provenance": json.loads(files["provenance"].read_text()),
+    }
+
+
+def test_train_subset_trains_on_exactly_the_first_n_examples(worker, data, tmp_path):
+    subset = run(worker, tmp_path, "subset", data / "train.npz", data / "test.npz",
+                 SETTINGS | {"train_subset": 60})
+    alone = run(worker, tmp_path, "alone", data / "first60.npz", data / "test.npz", SETTINGS)
+    assert subset["provenance"]["train_examples"] == alone["provenance"]["train_examples"] == 60
+    # Deterministic training: the same 60 examples in the same order give the same bits.
+    assert subset["history"] == alone["history"]
+
+
+def test_fast_trains_with_xla_and_finite_metrics(worker, data, tmp_path):
+    result = run(worker, tmp_path, "fast", data / "train.npz", data / "test.npz",
+                 SETTINGS | {"fast": True}, allow_nondeterminism=True)
+    assert result["jit_compile"] == [True]
+    (row,) = result["rows"]
+    assert row["epoch"] == 1 and all(math.isfinite(value) for value in row.values())
+
+
+def test_a_checkpoint_of_other_settings_is_discarded(worker, data, tmp_path):
+    result = run(worker, tmp_path, "other", data / "train.npz", data / "test.npz",
+                 SETTINGS | {"epochs": 2},
+                 checkpoint_settings=SETTINGS | {"epochs": 2, "learning_rate": 0.01})
+    assert any("starting over" in message for message in result["log"])
+    history = result["rows"]
+    assert [row["epoch"] for row in history] == [1, 2] and history[0]["loss"] != PLANTED["loss"]
+    assert result["provenance"]["resumed"] is False
+
+
+def test_a_checkpoint_of_the_same_job_is_resumed(worker, data, tmp_path):
+    settings = SETTINGS | {"epochs": 2}
+    result = run(worker, tmp_path, "same", data / "train.npz", data / "test.npz", settings,
+                 checkpoint_settings=settings)
+    assert "resuming v2_relu seed 0 after epoch 1" in result["log"]
+    history = result["rows"]
+    assert history[0] == PLANTED and history[1]["epoch"] == 2
+    assert result["provenance"]["resumed"] is True
+    assert result["jit_compile"] == []  # the model came from the checkpoint
