@@ -193,3 +193,9 @@ def tiny_workflow(root: Path, served, cores="4") -> Workflow:
 def base(tmp_path_factory, served_tiny):
     """A clone that has run the whole workflow once: 1 epoch, --cores 4."""
     return tiny_workflow(tmp_path_factory.mktemp("base"), served_tiny)
+
+
+@pytest.fixture(scope="session")
+def second_clean_run(tmp_path_factory, served_tiny):
+    """The same study from scratch in another clone, its own empty cache, --cores 4."""
+    return tiny_workflow(tmp_path_factory.mktemp("clean"), served_tiny)

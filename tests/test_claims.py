@@ -8,7 +8,7 @@ import subprocess
 import pandas as pd
 import pytest
 
-from conftest import Workflow, make_clone, tiny_config, tiny_workflow
+from conftest import Workflow, make_clone, tiny_config
 from workflow_helpers import JOB_START
 
 VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
@@ -17,20 +17,14 @@ FINISHED = re.compile(r"^Finished jobid: (\d+) ")
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def clean_rerun(tmp_path_factory, served_tiny):
-    """The same study from scratch in another clone, its own empty cache, --cores 4."""
-    return tiny_workflow(tmp_path_factory.mktemp("clean2"), served_tiny)
-
-
 def figures(flow) -> dict[str, bytes]:
     folder = flow.path("results/mnist/figures")
     return {str(path.relative_to(folder)): path.read_bytes()
             for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def test_every_figure_is_rebuilt_bit_for_bit(base, clean_rerun):
-    first, second = figures(base), figures(clean_rerun)
+def test_every_figure_is_rebuilt_bit_for_bit(base, second_clean_run):
+    first, second = figures(base), figures(second_clean_run)
     # loss_comparison, filters of the 3 conv variants, predictions and confusion of all 4.
     assert len(first) == 2 * (1 + 3 + 4 + 4)
     assert {name.rsplit(".", 1)[1] for name in first} == {"png", "svg"}

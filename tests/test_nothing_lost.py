@@ -37,7 +37,9 @@ def placed(tmp_path_factory):
     flow = fresh_clone(root)
     sha256 = write_tiny_dataset(flow.path("resources/mnist"))
     flow.placed = contents(flow.path("resources/mnist"))
-    flow.write_config(tiny_config([unused_port_url()], sha256))
+    config = tiny_config([unused_port_url()], sha256)
+    config["variants"] = [{"name": "v1_sigmoid"}, {"name": "v2_relu", "activation": "relu"}]
+    flow.write_config(config)  # two variants: the data path is the same for all
     flow.first_run = flow.run(*STUDY)
     return flow
 
@@ -60,8 +62,10 @@ def test_after_deleting_results_nothing_is_downloaded_or_deleted(placed, tmp_pat
     cold.run("--cores", "2", *SPLITS, "--configfile", "config/tiny.yaml")
     assert contents(placed.path("resources/mnist")) == placed.placed
 
-    placed.run(*STUDY)
+    placed.run(*STUDY)  # the warm cache of the first run: no training
     assert placed.path("results/mnist/summary.csv").exists()
+    train_logs = list(placed.path("logs/mnist/train").rglob("*.log"))
+    assert train_logs and all(log.stat().st_size == 0 for log in train_logs)
     cold.run("--cores", "2", "--forcerun", "fetch", *SPLITS, "--configfile", "config/tiny.yaml")
     assert contents(placed.path("resources/mnist")) == placed.placed
 

@@ -61,7 +61,10 @@ def slurm_jobs() -> dict[str, str]:
     return dict(line.split() for line in listing.splitlines())
 
 
-def test_the_workflow_runs_through_slurm_with_identical_results(cluster, base, served_tiny, tmp_path):
+def test_the_workflow_runs_through_slurm_with_identical_results(cluster, served_tiny, tmp_path, request):
+    # Asked for here, not as an argument: pytest would build the session-scoped
+    # local run before the cluster fixture could skip.
+    base = request.getfixturevalue("base")
     before = set(slurm_jobs())
     (tmp_path / "cache").mkdir()
     flow = Workflow(make_clone(tmp_path / "clone"), tmp_path / "cache")
