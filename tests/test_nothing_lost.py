@@ -128,6 +128,13 @@ def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(tmp
 
     subprocess.run(remove, shell=True, cwd=second.directory, check=True)  # what the message says
     assert not any(first.cache.glob(entry.name[:64] + "*"))
+
+    # The first checkout's links to the removed entries dangle now: its next run
+    # drops them and trains again instead of stopping at them.
+    train_log = first.path("logs/mnist/train/v2_relu/seed0.log")
+    train_log.write_text("before the rerun\n")
+    output = first.run("--cores", "2", TARGET, "--configfile", "config/tiny.yaml").output
+    assert f"{MODEL}: its cache entry is gone" in output
+    assert "epoch 1/1" in train_log.read_text().split("before the rerun")[-1]
     second.run("--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
-    assert "epoch 1/1" in second.path("logs/mnist/train/v2_relu/seed0.log").read_text()
     assert pd.read_csv(second.path(TARGET)).equals(pd.read_csv(first.path(TARGET)))

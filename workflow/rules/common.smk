@@ -26,7 +26,7 @@ CACHE_DIR = os.environ.setdefault(
 )
 Path(CACHE_DIR).mkdir(parents=True, exist_ok=True)
 
-from ablation.cache import make_read_only
+from ablation.cache import make_read_only, remove_dangling_links
 from ablation.codehash import code_digest
 from ablation.config import (
     ConfigError,
@@ -42,6 +42,10 @@ try:
 except WorkflowError as error:
     raise ConfigError(describe_schema_error(error)) from None
 check_config(config)
+
+
+for link in remove_dangling_links("results", CACHE_DIR):
+    print(f"{link}: its cache entry is gone; the job that makes it runs again", file=sys.stderr)
 
 
 onsuccess:
