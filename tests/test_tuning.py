@@ -7,9 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from scipy import stats as scipy_stats
 
-from ablation import tuning
+from ablation import tuning, tuning_plots
 from ablation.data import load_split_as_pixels, save_split
 from ablation.integrity import file_sha256
 from ablation.selection import (
@@ -22,7 +23,7 @@ from ablation.selection import (
 )
 from ablation.training import NonFiniteLoss, write_history
 from conftest import Workflow, make_clone, tiny_config
-from workflow_helpers import dry_run, planned_jobs
+from workflow_helpers import dry_run, planned_jobs, planned_rules
 
 
 # --- the validation split --------------------------------------------------------
@@ -148,6 +149,21 @@ def test_a_finished_point_counts_as_not_diverged(tmp_path):
     _, run_rows = collect_sweep([{"variant": "a", "learning_rate": 0.001, "seed": 0,
                                   "history": history, "provenance": sidecar}])
     assert run_rows[["diverged", "val_accuracy"]].values.tolist() == [[False, 0.4]]
+
+
+def test_the_sweep_figure_marks_diverged_points_selected_rates_and_the_default(tmp_path, monkeypatch):
+    drawn = []
+    monkeypatch.setattr(tuning_plots, "save_figure", lambda figure, paths: drawn.append(figure))
+    sweep = summarize_sweep(SWEEP, ["a", "b"])
+    tuning_plots.plot_learning_rate_sweep(sweep, select_rates(sweep, 0.001), 0.001, ["a", "b"],
+                                          [tmp_path / "sweep.png"])
+    (axis,) = drawn[0].axes
+    labels = axis.get_legend_handles_labels()[1]
+    assert labels == ["a", "b", "diverged (loss NaN)", "default rate 0.001", "selected rate"]
+    diverged = [collection for collection in axis.collections
+                if collection.get_label() == "diverged (loss NaN)"]
+    assert diverged[0].get_offsets().tolist() == [[0.1, 0.0]]
+    assert axis.get_xscale() == "log"
 
 
 # --- the fair comparison and the verdicts ----------------------------------------
@@ -285,6 +301,7 @@ def jobs(output: str) -> list:
 @pytest.mark.e2e
 def test_the_tuning_section_leaves_the_default_study_alone(base):
     """The study's jobs and their settings are the same whatever the tuning section says."""
+    assert "tune" not in planned_rules(base.first_run.output)  # `snakemake` alone: no sweep
     settings = sorted(base.path("results/mnist/settings").rglob("*.json"))
     before = {path: path.read_bytes() for path in settings}
     other = base.write_config({"tuning": {"learning_rates": [0.5], "epochs": 7, "seeds": [3],
@@ -296,3 +313,17 @@ def test_the_tuning_section_leaves_the_default_study_alone(base):
     assert any(rule == "train" for rule, _ in jobs(forced))
     assert jobs(forced) == jobs(forced_other)
     assert {path: path.read_bytes() for path in settings} == before
+
+
+@pytest.mark.e2e
+def test_another_clone_with_the_same_cache_trains_no_sweep_point(sweep, tmp_path):
+    clone = Workflow(make_clone(tmp_path / "clone"), sweep.cache)
+    clone.write_config(yaml.safe_load(sweep.path("config/tiny.yaml").read_text()))
+    clone.run("--cores", "4", "tuning", "--configfile", "config/tiny.yaml")
+    logs = list(clone.path("logs/mnist/tuning/runs").rglob("*.log"))
+    # Snakemake creates the log files of jobs restored from the cache, but nothing runs.
+    assert len(logs) == 4 and all(log.stat().st_size == 0 for log in logs)
+    assert all(model.is_symlink() for model in clone.path("results/mnist/tuning/runs").rglob("*.keras"))
+    for table in ("selected", "findings"):
+        assert (clone.path(f"results/mnist/tuning/{table}.csv").read_text()
+                == sweep.path(f"results/mnist/tuning/{table}.csv").read_text())
