@@ -38,6 +38,11 @@ CASES = {
     "missing local mirror directory": ({"data": {"sources": {"mnist": {"mirrors": ["no/such/dir"]}}}}, "config key data.sources.mnist.mirrors[0]", "existing directory"),
     "unknown dataset": ({"data": {"datasets": ["kmnist"]}}, "config key data.datasets", "'kmnist' has no entry under data.sources"),
     "unknown baseline": ({"report": {"baseline": "v0"}}, "config key report.baseline", "'v0' is not a variant"),
+    "tuning: learning rate 0": ({"tuning": {"learning_rates": [0.001, 0]}}, "config key tuning.learning_rates[1]", "less than or equal to the minimum of 0"),
+    "tuning: empty grid": ({"tuning": {"learning_rates": []}}, "config key tuning.learning_rates", "should be non-empty"),
+    "tuning: validation as large as the training set": ({"tuning": {"validation_size": 60000}}, "config key tuning.validation_size", "leaves no mnist training examples"),
+    "tuning: empty validation": ({"tuning": {"validation_size": 0}}, "config key tuning.validation_size", "0 is less than the minimum of 1"),
+    "tuning: zero epochs": ({"tuning": {"epochs": 0}}, "config key tuning.epochs", "0 is less than the minimum of 1"),
 }
 
 

@@ -61,12 +61,22 @@ def check_config(config: dict) -> None:
         source = sources[dataset]
         for index, mirror in enumerate(source["mirrors"]):
             check_mirror(mirror, f"data.sources.{dataset}.mirrors[{index}]")
+        check_validation_size(config.get("tuning"), dataset, source["train_size"])
         for index in config["report"]["prediction_indices"]:
             if index >= source["test_size"]:
                 raise ConfigError(
                     f"config key report.prediction_indices: {index} is outside the "
                     f"{dataset} test set (indices 0..{source['test_size'] - 1})"
                 )
+
+
+def check_validation_size(tuning: dict | None, dataset: str, train_size: int) -> None:
+    if tuning and tuning["validation_size"] >= train_size:
+        raise ConfigError(
+            f"config key tuning.validation_size: {tuning['validation_size']} leaves no "
+            f"{dataset} training examples to train on (train_size {train_size}); "
+            f"choose fewer than {train_size}"
+        )
 
 
 def config_key(path) -> str:

@@ -234,3 +234,107 @@ def get_final_targets():
     if len(DATASETS) > 1:
         targets += expand("results/accuracy_by_dataset.{ext}", ext=["png", "svg"])
     return targets
+
+
+# The learning-rate sweep (workflow/rules/tuning.smk); none of this reaches the
+# default study's jobs, so a tuning section leaves their settings as they are.
+def get_tuning():
+    return config["tuning"]
+
+
+def rate_label(learning_rate):
+    """How a learning rate appears in paths: Python's shortest repr (0.0001, 0.003)."""
+    return repr(float(learning_rate))
+
+
+def get_tuning_rates():
+    """The grid plus the default rate, which the fair comparison needs next to it."""
+    rates = set(get_tuning()["learning_rates"]) | {config["training"]["learning_rate"]}
+    return [rate_label(rate) for rate in sorted(rates)]
+
+
+def get_tuning_grid():
+    """(variant, learning rate, seed) of every sweep point, in the order of get_tuning_files()."""
+    return [
+        [variant, float(rate), seed]
+        for variant in VARIANT_SPECS
+        for rate in get_tuning_rates()
+        for seed in get_tuning()["seeds"]
+    ]
+
+
+def get_tuning_files(extension):
+    return [
+        f"results/{{dataset}}/tuning/runs/{variant}/lr{rate_label(rate)}/seed{seed}.{extension}"
+        for variant, rate, seed in get_tuning_grid()
+    ]
+
+
+def get_tuning_split_settings(wildcards):
+    return {
+        "train_size": get_source(wildcards.dataset)["train_size"],
+        "validation_size": get_tuning()["validation_size"],
+        "split_seed": get_tuning()["split_seed"],
+    }
+
+
+def get_tune_settings(wildcards):
+    """A study training's settings with the sweep's rate and epochs: train() runs it."""
+    settings = get_train_settings(wildcards)
+    settings["settings"] |= {
+        "learning_rate": float(wildcards.lr),
+        "epochs": get_tuning()["epochs"],
+    }
+    settings["checkpoint_dir"] = (
+        f"results/{wildcards.dataset}/tuning/checkpoints/"
+        f"{wildcards.variant}/lr{wildcards.lr}/seed{wildcards.seed}"
+    )
+    return settings
+
+
+def get_tuning_select_settings(wildcards):
+    return {
+        "runs": get_tuning_grid(),
+        "variants": list(VARIANT_SPECS),
+        "default_learning_rate": config["training"]["learning_rate"],
+    }
+
+
+def get_tuning_test_settings(wildcards):
+    return {
+        "runs": get_tuning_grid(),
+        "seeds": get_tuning()["seeds"],
+        "batch_size": config["training"]["batch_size"],
+        "threads": get_training_threads(),
+    }
+
+
+def get_tuning_compare_settings(wildcards):
+    return {
+        "variants": list(VARIANT_SPECS),
+        "baseline": config["report"]["baseline"],
+        "num_classes": len(get_source(wildcards.dataset)["class_names"]),
+    }
+
+
+def get_tuning_plot_settings(wildcards):
+    return {
+        "variants": list(VARIANT_SPECS),
+        "default_learning_rate": config["training"]["learning_rate"],
+    }
+
+
+def get_tuning_targets():
+    targets = []
+    for dataset in DATASETS:
+        tuning = f"results/{dataset}/tuning"
+        targets += [
+            f"{tuning}/{table}.csv"
+            for table in ("sweep", "selected", "comparisons", "findings")
+        ]
+        targets += expand(
+            f"{tuning}/figures/{{figure}}.{{ext}}",
+            figure=["learning_rate_sweep", "loss_at_selected_rates"],
+            ext=["png", "svg"],
+        )
+    return targets

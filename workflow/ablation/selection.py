@@ -1,0 +1,188 @@
+"""The sweep's tables: selection on validation accuracy, the fair comparison on the
+test set, and the verdict on the lecture's findings. Pandas only, no TensorFlow."""
+
+import math
+
+import pandas as pd
+
+from ablation.integrity import verified_record
+from ablation.stats import welch_interval
+
+# The lecture's findings, each a comparison on final test accuracy.
+# ``above``: the variant beats the reference; ``below``: it trails it;
+# ``near_chance``: its accuracy stays at most twice chance.
+LECTURE_FINDINGS = [
+    {"finding": "relu_converges_faster", "claim": "ReLU converges faster",
+     "variant": "v2_relu", "reference": "v1_sigmoid", "test": "above"},
+    {"finding": "no_pooling_barely_learns", "claim": "without pooling the net barely learns",
+     "variant": "v3_no_pooling", "reference": "v1_sigmoid", "test": "near_chance"},
+    {"finding": "no_conv_learns_slowly", "claim": "without conv layers the net learns slowly",
+     "variant": "v4_no_conv", "reference": "v1_sigmoid", "test": "below"},
+]
+
+
+def collect_sweep(runs: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(histories, one row per run) of the sweep. ``runs`` hold ``variant``,
+    ``learning_rate``, ``seed``, ``history`` and ``provenance`` paths; each history
+    is checked against the SHA-256 in its sidecar first."""
+    histories, finals = [], []
+    for run in runs:
+        sidecar = verified_record(run["provenance"], {"history": run["history"]})
+        history = pd.read_csv(run["history"])
+        keys = {"variant": run["variant"], "learning_rate": float(run["learning_rate"]),
+                "seed": int(run["seed"])}
+        diverged = bool(sidecar.get("diverged", False))
+        for position, (key, value) in enumerate(keys.items()):
+            history.insert(position, key, value)
+        history["seconds"] = sidecar["epoch_seconds"][: len(history)]
+        histories.append(history)
+        last = history.iloc[-1] if len(history) else None
+        finals.append(keys | {
+            "epochs": len(history),
+            "diverged": diverged,
+            "val_accuracy": math.nan if diverged or last is None else last["val_accuracy"],
+            "val_loss": math.nan if diverged or last is None else last["val_loss"],
+        })
+    return pd.concat(histories, ignore_index=True), pd.DataFrame(finals)
+
+
+def summarize_sweep(finals: pd.DataFrame, variant_order) -> pd.DataFrame:
+    """Per (variant, learning rate): validation accuracy as mean, sample std and n over
+    seeds. A point where any seed diverged is ``diverged`` and has no mean."""
+    grouped = finals.groupby(["variant", "learning_rate"])
+    sweep = grouped.agg(
+        n_seeds=("seed", "nunique"),
+        n_diverged=("diverged", "sum"),
+        val_accuracy_mean=("val_accuracy", "mean"),
+        val_accuracy_std=("val_accuracy", "std"),
+        val_loss_mean=("val_loss", "mean"),
+    ).reset_index()
+    sweep["diverged"] = sweep["n_diverged"] > 0
+    for column in ("val_accuracy_mean", "val_accuracy_std", "val_loss_mean"):
+        sweep.loc[sweep["diverged"], column] = math.nan
+    sweep["variant"] = pd.Categorical(sweep["variant"], variant_order, ordered=True)
+    return sweep.sort_values(["variant", "learning_rate"]).reset_index(drop=True)
+
+
+def select_rates(sweep: pd.DataFrame, default_rate: float) -> pd.DataFrame:
+    """Per variant, the learning rate with the best mean validation accuracy among the
+    points that did not diverge; on a tie the smaller rate."""
+    rows = []
+    for variant, points in sweep.groupby("variant", sort=True, observed=True):
+        finite = points[~points["diverged"]]
+        if finite.empty:
+            raise ValueError(
+                f"variant {variant} diverged at every learning rate; add smaller rates "
+                "to tuning.learning_rates"
+            )
+        best = finite.sort_values(["val_accuracy_mean", "learning_rate"],
+                                  ascending=[False, True]).iloc[0]
+        default = points[points["learning_rate"] == default_rate].iloc[0]
+        rows.append({
+            "variant": variant,
+            "learning_rate": best["learning_rate"],
+            "val_accuracy_mean": best["val_accuracy_mean"],
+            "val_accuracy_std": best["val_accuracy_std"],
+            "n_seeds": best["n_seeds"],
+            "default_learning_rate": default_rate,
+            "default_val_accuracy_mean": default["val_accuracy_mean"],
+            "default_diverged": bool(default["diverged"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def runs_to_test(selected: pd.DataFrame, seeds) -> list[dict]:
+    """(variant, setting, learning rate, seed) of every run whose test accuracy the
+    comparison needs: each variant at the default rate and at its selected rate."""
+    runs = []
+    for row in selected.itertuples():
+        for setting, rate in (("default", row.default_learning_rate), ("tuned", row.learning_rate)):
+            runs += [{"variant": row.variant, "setting": setting, "learning_rate": rate,
+                      "seed": seed} for seed in seeds]
+    return runs
+
+
+def compare_tuned(test: pd.DataFrame, baseline: str, variant_order) -> pd.DataFrame:
+    """Per variant and setting (default rate, tuned rate): test accuracy as mean ± std
+    over seeds, and the difference to the baseline in the same setting with its 95%
+    Welch interval."""
+    rows = []
+    for setting in ("default", "tuned"):
+        for variant in variant_order:
+            runs = test[(test["variant"] == variant) & (test["setting"] == setting)]
+            reference = test[(test["variant"] == baseline) & (test["setting"] == setting)]
+            row = {"setting": setting, "variant": variant,
+                   "learning_rate": runs["learning_rate"].iloc[0]} | accuracy_stats(runs)
+            row |= {"baseline": baseline,
+                    "baseline_learning_rate": reference["learning_rate"].iloc[0]}
+            if variant != baseline:
+                row |= difference(runs, reference)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def accuracy_stats(runs: pd.DataFrame) -> dict:
+    accuracy = runs["test_accuracy"]
+    return {"n": len(runs), "n_diverged": int(runs["diverged"].sum()),
+            "test_accuracy_mean": accuracy.mean(), "test_accuracy_std": accuracy.std()}
+
+
+def difference(runs: pd.DataFrame, reference: pd.DataFrame) -> dict:
+    """Mean difference of test accuracy and its 95% Welch interval (diverged runs excluded)."""
+    sample = runs["test_accuracy"].dropna().tolist()
+    base = reference["test_accuracy"].dropna().tolist()
+    if not sample or not base:
+        return {"note": "a side diverged at every seed: no difference"}
+    row = {"mean_difference": sum(sample) / len(sample) - sum(base) / len(base)}
+    interval = welch_interval(sample, base)
+    if interval is None:
+        return row | {"note": "no interval: Welch's t needs at least 2 seeds per side "
+                              "and some spread; add seeds under tuning.seeds"}
+    return row | {"ci95_low": interval["ci_low"], "ci95_high": interval["ci_high"],
+                  "welch_df": interval["df"], "p_value": interval["p_value"], "note": ""}
+
+
+def verdicts(test: pd.DataFrame, num_classes: int) -> pd.DataFrame:
+    """Whether each of the lecture's findings holds at the default rate and at the
+    tuned rates. With an interval, a difference counts only when the 95% interval
+    excludes 0 on the claimed side; with one seed, the point estimate decides."""
+    variants = set(test["variant"])
+    ceiling = 2 / num_classes
+    rows = []
+    for finding in LECTURE_FINDINGS:
+        if not {finding["variant"], finding["reference"]} <= variants:
+            continue
+        for setting in ("default", "tuned"):
+            runs = test[(test["variant"] == finding["variant"]) & (test["setting"] == setting)]
+            reference = test[(test["variant"] == finding["reference"]) & (test["setting"] == setting)]
+            row = {"finding": finding["finding"], "claim": finding["claim"], "setting": setting,
+                   "variant": finding["variant"], "learning_rate": runs["learning_rate"].iloc[0],
+                   "test_accuracy_mean": runs["test_accuracy"].mean(),
+                   "reference": finding["reference"],
+                   "reference_learning_rate": reference["learning_rate"].iloc[0],
+                   "reference_test_accuracy_mean": reference["test_accuracy"].mean()}
+            row |= difference(runs, reference)
+            row["criterion"], row["holds"] = decide(finding["test"], row, ceiling)
+            rows.append(row)
+    columns = ["finding", "claim", "setting", "holds", "criterion", "variant", "learning_rate",
+               "test_accuracy_mean", "reference", "reference_learning_rate",
+               "reference_test_accuracy_mean", "mean_difference", "ci95_low", "ci95_high",
+               "welch_df", "p_value", "note"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def decide(test: str, row: dict, ceiling: float) -> tuple[str, bool]:
+    if test == "near_chance":
+        return (f"test accuracy <= {ceiling:g} (twice chance)",
+                bool(row["test_accuracy_mean"] <= ceiling))
+    if "mean_difference" not in row:
+        return "no difference: a side diverged", False
+    has_interval = "ci95_low" in row
+    if test == "above":
+        criterion = "difference to reference > 0"
+        holds = row["ci95_low"] > 0 if has_interval else row["mean_difference"] > 0
+    else:
+        criterion = "difference to reference < 0"
+        holds = row["ci95_high"] < 0 if has_interval else row["mean_difference"] < 0
+    suffix = " (whole 95% interval)" if has_interval else " (one seed: point estimate)"
+    return criterion + suffix, bool(holds)

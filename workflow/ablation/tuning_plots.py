@@ -1,0 +1,69 @@
+"""The sweep's figures, drawn like the study's (same saving, same determinism)."""
+
+import pandas as pd
+
+from ablation.plots import mean_and_band, plt, save_figure
+
+
+def plot_learning_rate_sweep(sweep: pd.DataFrame, selected: pd.DataFrame,
+                             default_rate: float, variant_order, paths) -> None:
+    """Final validation accuracy against learning rate (log axis), one line per variant
+    with ±1 std bands; each variant's selected rate ringed, diverged points as × at 0."""
+    figure, axis = plt.subplots(figsize=(7.5, 4.5))
+    chosen = selected.set_index("variant")["learning_rate"]
+    marked_divergence = False
+    for variant in variant_order:
+        points = sweep[sweep["variant"] == variant]
+        finite = points[~points["diverged"]]
+        (line,) = axis.plot(finite["learning_rate"], finite["val_accuracy_mean"],
+                            marker="o", label=variant)
+        color = line.get_color()
+        axis.fill_between(finite["learning_rate"],
+                          finite["val_accuracy_mean"] - finite["val_accuracy_std"].fillna(0.0),
+                          finite["val_accuracy_mean"] + finite["val_accuracy_std"].fillna(0.0),
+                          color=color, alpha=0.2, linewidth=0)
+        best = finite[finite["learning_rate"] == chosen[variant]]
+        axis.scatter(best["learning_rate"], best["val_accuracy_mean"], s=220,
+                     facecolors="none", edgecolors=color, linewidths=2, zorder=3)
+        diverged = points[points["diverged"]]
+        if len(diverged):
+            axis.scatter(diverged["learning_rate"], [0.0] * len(diverged), marker="x", s=80,
+                         color=color, zorder=3,
+                         label=None if marked_divergence else "diverged (loss NaN)")
+            marked_divergence = True
+    axis.axvline(default_rate, color="gray", linestyle="--", linewidth=1,
+                 label=f"default rate {default_rate:g}")
+    axis.scatter([], [], s=220, facecolors="none", edgecolors="black", label="selected rate")
+    axis.set_xscale("log")
+    axis.set(xlabel="learning rate (Adam)", ylabel="final validation accuracy", ylim=(-0.03, 1.03),
+             title="Learning-rate sweep, selected on the validation split")
+    axis.grid(alpha=0.3, which="both")
+    axis.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8)
+    save_figure(figure, paths)
+
+
+def plot_tuned_loss(histories: pd.DataFrame, selected: pd.DataFrame, variant_order, paths) -> None:
+    """The lecture's loss chart redrawn with each variant at its selected rate: training
+    loss and validation accuracy per epoch, ±1 std over seeds."""
+    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 4.2))
+    chosen = selected.set_index("variant")["learning_rate"]
+    seeds = histories["seed"].nunique()
+    for variant in variant_order:
+        runs = histories[(histories["variant"] == variant)
+                         & (histories["learning_rate"] == chosen[variant])]
+        for axis, metric in ((loss_axis, "loss"), (accuracy_axis, "val_accuracy")):
+            stats = mean_and_band(runs, metric)
+            (line,) = axis.plot(stats["epoch"], stats["mean"], marker="o",
+                                label=f"{variant} (lr {chosen[variant]:g})")
+            axis.fill_between(stats["epoch"], stats["low"], stats["high"],
+                              color=line.get_color(), alpha=0.2, linewidth=0)
+    loss_axis.set(xlabel="epoch", ylabel="training loss", title="Training loss at the selected rates")
+    accuracy_axis.set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy")
+    for axis in (loss_axis, accuracy_axis):
+        axis.grid(alpha=0.3)
+        axis.xaxis.get_major_locator().set_params(integer=True)
+    band = f"mean ± 1 std over {seeds} seeds" if seeds > 1 else "one seed"
+    handles, labels = loss_axis.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=2, title=band,
+                  bbox_to_anchor=(0.5, -0.25))
+    save_figure(figure, paths)

@@ -1,0 +1,17 @@
+from ablation.logs import log_to
+from ablation.settings import read_settings
+from ablation.tuning import train_sweep_point
+
+log_to(snakemake.log[0])
+job = read_settings(snakemake.input.settings)
+train_sweep_point(
+    spec=job["spec"],
+    settings=job["settings"],
+    seed=job["seed"],
+    dataset=job["dataset"],
+    train_path=snakemake.input.train,
+    validation_path=snakemake.input.validation,
+    checkpoint_dir=job["checkpoint_dir"],
+    outputs=snakemake.output,
+    source_directory=snakemake.scriptdir,
+)

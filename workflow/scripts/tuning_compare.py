@@ -1,0 +1,13 @@
+import pandas as pd
+
+from ablation.logs import log_to
+from ablation.selection import compare_tuned, verdicts
+from ablation.settings import read_settings
+
+log_to(snakemake.log[0])
+settings = read_settings(snakemake.input.settings)
+test = pd.read_csv(snakemake.input.test)
+compare_tuned(test, settings["baseline"], settings["variants"]).to_csv(
+    snakemake.output.comparisons, index=False
+)
+verdicts(test, settings["num_classes"]).to_csv(snakemake.output.findings, index=False)
