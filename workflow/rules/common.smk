@@ -45,7 +45,10 @@ check_config(config)
 
 
 for link in remove_dangling_links("results", CACHE_DIR):
-    print(f"{link}: its cache entry is gone; the job that makes it runs again", file=sys.stderr)
+    print(
+        f"{link}: its cache entry is gone; the job that makes it runs again",
+        file=sys.stderr,
+    )
 
 
 onsuccess:
