@@ -26,7 +26,7 @@ define install_lock
 		&& $(1)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(1)/uv-requirement.txt; then \
 		$(1)/bin/uv pip sync --quiet --python $(1)/bin/python --require-hashes $(2); \
 	else \
-		echo "installing $(2) with pip (INSTALLER=$(INSTALLER))"; \
+		echo "installing $(2) with pip"; \
 		$(1)/bin/python -m pip install --quiet --require-hashes -r $(2); \
 	fi
 endef
