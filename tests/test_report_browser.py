@@ -7,13 +7,12 @@ goes to $MNIST_ABLATION_REPORT_SCREENSHOT, or beside the report.
 """
 
 import base64
+import importlib.util
 import os
 import shutil
 from pathlib import Path
 
 import pytest
-
-pytestmark = pytest.mark.e2e
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 # report(...) categories of workflow/rules/report.smk and what each holds.
@@ -24,25 +23,35 @@ MAIN_IMAGE = "#app > div > div:last-child img"
 VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
 
 
-def unavailable(reason):
-    if os.environ.get("MNIST_ABLATION_REQUIRE_BROWSER"):
-        pytest.fail(f"MNIST_ABLATION_REQUIRE_BROWSER is set, but {reason}")
-    pytest.skip(reason)
+def chromium() -> str | None:
+    return os.environ.get("MNIST_ABLATION_CHROMIUM") or next(
+        (found for name in BROWSERS if (found := shutil.which(name))), None)
+
+
+def unavailable() -> str | None:
+    if importlib.util.find_spec("playwright") is None:
+        return "playwright is not installed (it is in requirements.lock: make test installs it)"
+    if chromium() is None:
+        return ("no Chromium found (Debian: apt-get install chromium; "
+                "or set MNIST_ABLATION_CHROMIUM to its path)")
+    return None
+
+
+REQUIRED = bool(os.environ.get("MNIST_ABLATION_REQUIRE_BROWSER"))
+# Decided at collection, so that a skip does not first build the tiny study.
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(unavailable() is not None and not REQUIRED,
+                                 reason=str(unavailable()))]
 
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (it is in requirements.lock: make test installs it)")
-    executable = os.environ.get("MNIST_ABLATION_CHROMIUM") or next(
-        (found for name in BROWSERS if (found := shutil.which(name))), None)
-    if executable is None:
-        unavailable("no Chromium found (Debian: apt-get install chromium; "
-                    "or set MNIST_ABLATION_CHROMIUM to its path)")
+    if unavailable():
+        pytest.fail(f"MNIST_ABLATION_REQUIRE_BROWSER is set, but {unavailable()}")
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable)
+        launched = playwright.chromium.launch(executable_path=chromium())
         yield launched
         launched.close()
 
