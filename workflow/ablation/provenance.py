@@ -63,9 +63,10 @@ def environment_lock(source_directory) -> dict | None:
     """The lock file of this environment in the checkout holding ``source_directory``:
     its name, SHA-256, and the locked packages installed at another version (None:
     missing). None when the checkout has no such lock."""
-    installed = {}
-    for distribution in importlib.metadata.distributions():
-        installed[normalized(distribution.metadata["Name"])] = distribution.version
+    installed = {
+        normalized(distribution.metadata["Name"]): distribution.version
+        for distribution in importlib.metadata.distributions()
+    }
     name = next((lock for package, lock in LOCK_FILES.items() if package in installed),
                 LOCK_FILES["tensorflow-cpu"])
     for directory in (Path(source_directory).resolve(), *Path(source_directory).resolve().parents):
