@@ -1,19 +1,38 @@
-# The two commands of README.md. Both create .venv with the pinned packages of
-# requirements.txt when it is missing or older than that file.
+# The two commands of README.md. Both create .venv with exactly the packages of
+# requirements.lock (hash-checked) when it is missing or older than the lock.
+# requirements.txt is the hand-edited list; `make lock` resolves it into the lock.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+GPU_LOCK := requirements-gpu.lock
 SLURM_VENV := .venv-slurm
 BENCH_VENV := .venv-bench
+GPU_VENV := .venv-gpu
+# uv (locked in requirements.lock) installs the lock; INSTALLER=pip forces plain pip.
+INSTALLER ?= uv
 ARGS ?=
 
-.PHONY: run test slurm-env bench-env bench
+.PHONY: run test lock slurm-env bench-env bench gpu-env
 
-$(STAMP): requirements.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+# Installs lock file $(2) into the venv $(1), hash-checked: with uv when it can be
+# installed from the lock's own hash-checked entry (`uv pip sync` also removes any
+# package the lock no longer lists), else with pip, which installs the same set.
+define install_lock
+	test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	awk '/^uv==/ {found = 1} found {print} found && !/\\$$/ {exit}' $(LOCK) > $(1)/uv-requirement.txt
+	if [ "$(INSTALLER)" = uv ] \
+		&& $(1)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(1)/uv-requirement.txt; then \
+		$(1)/bin/uv pip sync --quiet --python $(1)/bin/python --require-hashes $(2); \
+	else \
+		echo "installing $(2) with pip"; \
+		$(1)/bin/python -m pip install --quiet --require-hashes -r $(2); \
+	fi
+endef
+
+$(STAMP): $(LOCK)
+	$(call install_lock,$(VENV),$(LOCK))
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -21,6 +40,15 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
+
+# Refreshes both locks after an edit of requirements.txt or requirements-gpu.txt,
+# for Linux x86-64 and CPython 3.11, from PyPI. Versions already locked stay as they
+# are unless the edit needs otherwise; ARGS=--upgrade takes the newest of everything.
+LOCK_OPTIONS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	--index-url https://pypi.org/simple --custom-compile-command "make lock" $(ARGS)
+lock: $(STAMP)
+	$(BIN)/uv pip compile --quiet $(LOCK_OPTIONS) requirements.txt -o $(LOCK)
+	$(BIN)/uv pip compile --quiet $(LOCK_OPTIONS) requirements-gpu.txt -o $(GPU_LOCK)
 
 # An environment layered on .venv (a .pth file), so that extras stay out of it.
 define layered_venv
@@ -47,3 +75,9 @@ bench-env: $(STAMP)
 
 bench: bench-env
 	$(BENCH_VENV)/bin/python benchmarks/run.py $(ARGS)
+
+# TensorFlow's CUDA build (requirements-gpu.txt, locked in requirements-gpu.lock) in a
+# venv of its own: tensorflow and tensorflow-cpu cannot share one. Linux x86-64 with an
+# NVIDIA driver; without a GPU it runs on the CPU like .venv.
+gpu-env: $(STAMP)
+	$(call install_lock,$(GPU_VENV),$(GPU_LOCK))

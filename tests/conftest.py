@@ -18,7 +18,7 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 # What a fresh clone holds: everything but generated and local-only paths.
 NOT_IN_CLONE = shutil.ignore_patterns(
     ".git", ".venv", "results", "resources", "logs", ".snakemake", "__pycache__",
-    ".pytest_cache", ".ci-cache", ".venv-slurm", ".venv-bench", "node_modules", "work",
+    ".pytest_cache", ".ci-cache", ".venv-slurm", ".venv-bench", ".venv-gpu", "node_modules", "work",
 )
 
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from ablation.integrity import file_sha256
+from ablation.provenance import cpu_model
 from conftest import SNAKEMAKE, Workflow, make_clone, tiny_config, tiny_workflow
 from workflow_helpers import dry_run, planned_jobs, planned_rules, weights_digest
 
@@ -256,6 +257,11 @@ def test_provenance_sidecar(base):
     assert any(name.startswith("tensorflow") for name in sidecar["versions"])
     assert sidecar["machine"]["cpu_count"] == os.cpu_count() and sidecar["machine"]["threads"] == 2
     assert "git" in sidecar and sidecar["wall_seconds"] > 0
+    # The lock this environment comes from, and the device the training ran on.
+    assert sidecar["environment_lock"]["sha256"] == file_sha256(base.path("requirements.lock"))
+    assert sidecar["machine"]["cpu"] == cpu_model()
+    if "tensorflow-cpu" in sidecar["versions"]:
+        assert sidecar["machine"]["gpus"] == [] and sidecar["machine"]["device"] == cpu_model()
     outputs = {"model": "models/v2_relu/seed0.keras", "history": "histories/v2_relu/seed0.csv"}
     assert sidecar["sha256"] == {name: file_sha256(base.path(f"results/mnist/{path}"))
                                  for name, path in outputs.items()}

@@ -1,9 +1,15 @@
-"""requirements.txt (pip) and environment.yml (conda) pin the same packages."""
+"""requirements.txt (hand-edited), its hash-checked lock, the GPU variant and
+environment.yml (conda) pin the same packages; `make` installs exactly the lock."""
 
+import os
 import re
+import shutil
+import subprocess
 
+import pytest
 import yaml
 
+from ablation.provenance import environment_lock, locked_versions
 from conftest import REPO
 
 
@@ -15,8 +21,12 @@ def pins(lines):
     }
 
 
+def requirement_pins(name):
+    return pins((REPO / name).read_text().splitlines())
+
+
 def test_requirements_and_environment_yml_agree():
-    requirements = pins((REPO / "requirements.txt").read_text().splitlines())
+    requirements = requirement_pins("requirements.txt")
     environment = yaml.safe_load((REPO / "environment.yml").read_text())
     pip_section = next(item["pip"] for item in environment["dependencies"] if isinstance(item, dict))
     assert pins(pip_section) == requirements
@@ -26,10 +36,67 @@ def test_requirements_and_environment_yml_agree():
     assert requirements["tensorflow-cpu"].startswith("2.21.")
 
 
+@pytest.mark.parametrize("requirements, lock", [("requirements.txt", "requirements.lock"),
+                                                ("requirements-gpu.txt", "requirements-gpu.lock")])
+def test_the_lock_pins_every_package_with_hashes_and_keeps_the_top_level_versions(requirements, lock):
+    text = (REPO / lock).read_text()
+    locked = locked_versions(text)
+    assert {name: locked.get(name) for name in requirement_pins(requirements)} == requirement_pins(requirements)
+    # Transitive dependencies are locked too, each entry with its hashes.
+    assert {"protobuf", "h5py", "ml-dtypes", "grpcio", "jsonschema"} <= set(locked)
+    entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2].strip())
+    assert len(entries) == len(locked)
+    assert all("--hash=sha256:" in entry for entry in entries)
+    assert "#    make lock" in text  # the command that refreshes it
+
+
+def test_the_gpu_requirements_swap_only_tensorflow():
+    cpu, gpu = requirement_pins("requirements.txt"), requirement_pins("requirements-gpu.txt")
+    assert "tensorflow[and-cuda]==" in (REPO / "requirements-gpu.txt").read_text()
+    assert gpu.pop("tensorflow") == cpu.pop("tensorflow-cpu")
+    assert gpu == cpu
+
+
+def test_this_environment_is_exactly_the_lock():
+    # What make installed (uv pip sync, or pip) is the locked set, version for version.
+    recorded = environment_lock(REPO / "workflow" / "scripts")
+    assert recorded["file"] == "requirements.lock"
+    assert recorded["not_as_locked"] == {}
+
+
+@pytest.fixture
+def make_checkout(tmp_path):
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    for name in ("Makefile", "requirements.txt", "requirements.lock"):
+        shutil.copy(REPO / name, tmp_path / name)
+    return tmp_path
+
+
+def planned_commands(checkout) -> str:
+    return subprocess.run(["make", "-n", ".venv/.installed"], cwd=checkout,
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_make_creates_the_venv_from_the_lock_when_missing_and_again_when_the_lock_changes(make_checkout):
+    plan = planned_commands(make_checkout)
+    assert "-m venv .venv" in plan
+    assert "uv pip sync --quiet --python .venv/bin/python --require-hashes requirements.lock" in plan
+    assert "pip install --quiet --require-hashes -r requirements.lock" in plan  # the fallback
+    (make_checkout / ".venv").mkdir()
+    (make_checkout / ".venv/.installed").touch()
+    assert "requirements.lock" not in planned_commands(make_checkout)  # up to date
+    lock = make_checkout / "requirements.lock"
+    lock.write_text(lock.read_text() + "\n")
+    stamp_time = (make_checkout / ".venv/.installed").stat().st_mtime
+    os.utime(lock, (stamp_time + 10, stamp_time + 10))
+    assert "uv pip sync" in planned_commands(make_checkout)
+
+
 def test_reports_extra_is_installed_for_snakemake_report():
     assert "snakemake[reports]==" in (REPO / "requirements.txt").read_text()
 
 
 def test_the_slurm_plugin_stays_out_of_the_default_environment():
     # Importing it runs SLURM client commands and slows every snakemake call.
-    assert "slurm" not in (REPO / "requirements.txt").read_text()
+    assert "slurm" not in (REPO / "requirements.lock").read_text()

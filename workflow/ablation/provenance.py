@@ -1,9 +1,12 @@
 """What a trained model needs to be traced back to: data, spec, code and machine."""
 
+import hashlib
 import importlib.metadata
 import os
 import platform
+import re
 import subprocess
+import sys
 from pathlib import Path
 
 
@@ -40,12 +43,82 @@ def git_commit(directory) -> dict | None:
     return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
 
 
+# The lock each environment is installed from, by the TensorFlow build it locks
+# (Makefile: .venv from requirements.lock, .venv-gpu from requirements-gpu.lock).
+LOCK_FILES = {"tensorflow-cpu": "requirements.lock", "tensorflow": "requirements-gpu.lock"}
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_versions(lock_text: str) -> dict[str, str]:
+    return {
+        normalized(name): version
+        for name, version in re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", lock_text, re.M)
+    }
+
+
+def environment_lock(source_directory) -> dict | None:
+    """The lock file of this environment in the checkout holding ``source_directory``:
+    its name, SHA-256, and the locked packages installed at another version (None:
+    missing). None when the checkout has no such lock."""
+    installed = {
+        normalized(distribution.metadata["Name"]): distribution.version
+        for distribution in importlib.metadata.distributions()
+    }
+    name = next((lock for package, lock in LOCK_FILES.items() if package in installed),
+                LOCK_FILES["tensorflow-cpu"])
+    for directory in (Path(source_directory).resolve(), *Path(source_directory).resolve().parents):
+        if (directory / name).is_file():
+            content = (directory / name).read_bytes()
+            break
+    else:
+        return None
+    locked = locked_versions(content.decode())
+    return {
+        "file": name,
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "not_as_locked": {
+            package: installed.get(package)
+            for package, version in sorted(locked.items())
+            if installed.get(package) != version
+        },
+    }
+
+
+def cpu_model() -> str:
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        cpuinfo = ""
+    found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
+    return found.group(1).strip() if found else platform.processor() or platform.machine()
+
+
+def gpu_names() -> list[str]:
+    """The GPUs TensorFlow sees (it runs training on the first); [] on CPU-only
+    builds and machines. TensorFlow is asked only when already imported."""
+    tf = sys.modules.get("tensorflow")
+    if tf is None:
+        return []
+    return [
+        tf.config.experimental.get_device_details(device).get("device_name", device.name)
+        for device in tf.config.list_physical_devices("GPU")
+    ]
+
+
 def machine(threads: int) -> dict:
+    gpus = gpu_names()
     return {
         "host": platform.node(),
         "cpu_count": os.cpu_count(),
         "threads": threads,
         "platform": platform.platform(),
+        "cpu": cpu_model(),
+        "gpus": gpus,
+        # Where TensorFlow placed the training: its first GPU when it sees one.
+        "device": gpus[0] if gpus else cpu_model(),
     }
 
 
@@ -53,5 +126,6 @@ def collect(source_directory, threads: int) -> dict:
     return {
         "versions": package_versions(),
         "git": git_commit(Path(source_directory)),
+        "environment_lock": environment_lock(source_directory),
         "machine": machine(threads),
     }
