@@ -42,10 +42,11 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
 
 # Refreshes both locks after an edit of requirements.txt or requirements-gpu.txt,
-# for Linux x86-64 and CPython 3.11, from PyPI. Versions already locked stay as they
-# are unless the edit needs otherwise; ARGS=--upgrade takes the newest of everything.
+# for Linux x86-64 and CPython 3.11, from PyPI (uv's default index). Versions already
+# locked stay as they are unless the edit needs otherwise; ARGS=--upgrade takes the
+# newest of everything.
 LOCK_OPTIONS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
-	--index-url https://pypi.org/simple --custom-compile-command "make lock" $(ARGS)
+	--custom-compile-command "make lock" $(ARGS)
 lock: $(STAMP)
 	$(BIN)/uv pip compile --quiet $(LOCK_OPTIONS) requirements.txt -o $(LOCK)
 	$(BIN)/uv pip compile --quiet $(LOCK_OPTIONS) requirements-gpu.txt -o $(GPU_LOCK)
