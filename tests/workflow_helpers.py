@@ -38,3 +38,23 @@ def weights_digest(path) -> str:
 
 def dry_run(flow, *args) -> str:
     return flow.run("-n", "--configfile", "config/tiny.yaml", *args).output
+
+
+def tensorboard_scalars(directory) -> dict[str, list[tuple[int, float]]]:
+    """(step, value) of every scalar in a run's TensorBoard event files, in the order
+    written, read with TensorBoard's own reader without its purging of repeated steps,
+    so that duplicates show."""
+    from tensorboard.backend.event_processing import event_accumulator
+    from tensorboard.util import tensor_util
+
+    accumulator = event_accumulator.EventAccumulator(
+        str(directory),
+        size_guidance={event_accumulator.TENSORS: 0},  # 0: keep every point
+        purge_orphaned_data=False,
+    )
+    accumulator.Reload()
+    return {
+        tag: [(event.step, tensor_util.make_ndarray(event.tensor_proto).item())
+              for event in accumulator.Tensors(tag)]
+        for tag in accumulator.Tags()[event_accumulator.TENSORS]
+    }
