@@ -19,8 +19,8 @@ def test_the_executed_lecture_shows_the_filters_the_prediction_and_the_curves(ba
     assert "W0.shape == (3, 3, 1, 6)" in printed
     # tiny_config's report.lecture_sample; the evaluate job predicted the same.
     predictions = pd.read_csv(base.path("results/mnist/predictions/v1_sigmoid/seed0.csv"))
-    sample = predictions.set_index("index").loc[7]
-    assert f"test sample 7: label {sample.label}, predicted {sample.predicted} (" in printed
+    label, predicted = predictions.set_index("index").loc[7, ["label", "predicted"]].astype(int)
+    assert f"test sample 7: label {label}, predicted {predicted} (" in printed
     figures = [output for output in outputs_of(notebook, "display_data") if "image/png" in output.data]
     assert len(figures) == 3  # filters, the test image, the loss curves
     last_table = outputs_of(notebook, "execute_result")[-1].data["text/plain"]
@@ -29,4 +29,4 @@ def test_the_executed_lecture_shows_the_filters_the_prediction_and_the_curves(ba
 
     html = base.path("results/mnist/lecture/lecture.html").read_text()
     assert "W0.shape == (3, 3, 1, 6)" in html
-    assert html.count("data:image/png;base64") == 3
+    assert html.count('src="data:image/png;base64,') == 3
