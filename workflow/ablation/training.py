@@ -144,11 +144,11 @@ class Curves:
     """TensorBoard event files of one run: the model graph, and one point per
     finished epoch and metric, step = epoch, flushed as each epoch ends.
 
-    An epoch's points are written after its checkpoint is saved, and a job that
-    starts over or resumes rewrites the curves from the checkpoint's rows: points
-    that a killed job wrote belong to epochs of the checkpoint, so no epoch shows
-    twice and none goes missing. Event files carry wall times, so they are never
-    a job output (README, "Live training curves").
+    An epoch's points are written after its checkpoint is saved, so a killed job
+    leaves points only of epochs that its checkpoint holds. The next job replaces
+    the event files and writes the checkpoint's rows again before it goes on: no
+    epoch shows twice and none goes missing. Event files carry wall times, so they
+    are never a job output (README, "Live training curves").
     """
 
     def __init__(self, directory):
