@@ -1,14 +1,11 @@
 """Live training curves: every training writes TensorBoard event files (README, "Live training curves")."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from workflow_helpers import dry_run, tensorboard_scalars
+from workflow_helpers import curves_of, dry_run, tensorboard_scalars
 
 pytestmark = pytest.mark.e2e
-
-METRICS = ["loss", "accuracy", "val_loss", "val_accuracy"]
 
 
 def test_every_training_has_one_point_per_epoch_and_metric_and_its_graph(base):
@@ -17,11 +14,7 @@ def test_every_training_has_one_point_per_epoch_and_metric_and_its_graph(base):
     histories = pd.read_csv(base.path("results/mnist/histories.csv"))
     for (variant, seed), history in histories.groupby(["variant", "seed"]):
         run = base.path(f"results/mnist/tensorboard/{variant}/seed{seed}")
-        expected = {
-            name: [(epoch, float(np.float32(value))) for epoch, value in zip(history["epoch"], history[name])]
-            for name in METRICS
-        }
-        assert tensorboard_scalars(run) == expected, run
+        assert tensorboard_scalars(run) == curves_of(history), run
         accumulator = event_accumulator.EventAccumulator(str(run))
         accumulator.Reload()
         assert accumulator.Tags()["graph"]

@@ -21,7 +21,7 @@ from ablation.config import variant_specs
 from ablation.data import save_split
 from conftest import REPO
 from tinydata import tiny_images
-from workflow_helpers import tensorboard_scalars
+from workflow_helpers import curves_of, tensorboard_scalars
 
 SPEC = variant_specs(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))["v2_relu"]
 DATASET = {"name": "mnist", "digest": "0" * 64, "num_classes": 10}
@@ -137,11 +137,6 @@ def run(worker, tmp_path, name, train_path, test_path, settings, **options) -> d
     }
 
 
-def curves_of(rows) -> dict:
-    """The TensorBoard points that the history ``rows`` call for (scalars are float32)."""
-    return {name: [(row["epoch"], float(np.float32(row[name]))) for row in rows] for name in METRICS}
-
-
 def test_train_subset_trains_on_exactly_the_first_n_examples(worker, data, tmp_path):
     subset = run(worker, tmp_path, "subset", data / "train.npz", data / "test.npz",
                  SETTINGS | {"train_subset": 60})
@@ -168,7 +163,7 @@ def test_a_checkpoint_of_other_settings_is_discarded(worker, data, tmp_path):
     assert [row["epoch"] for row in history] == [1, 2] and history[0]["loss"] != PLANTED["loss"]
     assert result["provenance"]["resumed"] is False
     # A training that starts over draws its curves anew: nothing of the earlier attempt.
-    assert result["curves"] == curves_of(history)
+    assert result["curves"] == curves_of(pd.DataFrame(history))
 
 
 def test_a_checkpoint_of_the_same_job_is_resumed(worker, data, tmp_path):
@@ -181,5 +176,5 @@ def test_a_checkpoint_of_the_same_job_is_resumed(worker, data, tmp_path):
     assert result["provenance"]["resumed"] is True
     # The curves continue from the checkpoint: one point per epoch, the killed
     # attempt's points gone, epoch 1 as the checkpoint recorded it.
-    assert result["curves"] == curves_of(history)
+    assert result["curves"] == curves_of(pd.DataFrame(history))
     assert result["jit_compile"] == []  # the model came from the checkpoint
