@@ -10,6 +10,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/tuning.smk"
+include: "workflow/rules/lecture.smk"
 
 
 rule all:

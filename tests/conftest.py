@@ -122,7 +122,7 @@ def tiny_config(mirrors, sha256, **training) -> dict:
             }
         },
         "training": {"epochs": 1, **training},
-        "report": {"prediction_indices": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]},
+        "report": {"prediction_indices": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], "lecture_sample": 7},
         # The default holds out 10,000 examples, more than the tiny training set has.
         "tuning": {"validation_size": 60},
     }

@@ -106,9 +106,10 @@ def test_code_edits_rerun_exactly_what_depends_on_them(base, module, old, new, e
 @pytest.mark.parametrize(
     "source, old, new, rerun",
     [
-        # plot_predictions' script loads the test images through ablation.data itself.
+        # plot_predictions' script and the lecture notebook load the test images
+        # through ablation.data themselves.
         ("workflow/ablation/data.py", "    return pixels, labels", "    return pixels, labels.copy()",
-         {"normalize", "train", "evaluate", "plot_predictions"}),
+         {"normalize", "train", "evaluate", "plot_predictions", "lecture"}),
         ("workflow/ablation/stats.py", "    return pd.concat(frames, ignore_index=True)",
          "    return pd.concat(frames, ignore_index=True, copy=True)", {"aggregate"}),
         ("workflow/scripts/plot_confusion.py", "log_to(snakemake.log[0])",

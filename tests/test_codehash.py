@@ -1,3 +1,5 @@
+import copy
+import json
 import shutil
 
 import pytest
@@ -66,3 +68,28 @@ def test_comments_and_whitespace_do_not_change_the_digest(package_copy):
     model.write_text("# a new comment\n\n" + model.read_text().replace("\n\n", "\n\n\n") + "\n\n")
     script.write_text("# why this script exists\n" + script.read_text() + "\n\n")
     assert digest(script) == before
+
+
+
+def test_a_notebooks_digest_covers_its_cells_and_imports_but_not_its_outputs(tmp_path):
+    original = REPO / "workflow" / "notebooks" / "lecture.py.ipynb"
+    assert "ablation.training" in codehash.import_closure(original)
+    cells = json.loads(original.read_text())["cells"]
+    code = next(i for i, cell in enumerate(cells) if cell["cell_type"] == "code")
+    text = next(i for i, cell in enumerate(cells) if cell["cell_type"] == "markdown")
+    path = tmp_path / "lecture.py.ipynb"
+
+    def digest_with(index=None, **changes):
+        edited = copy.deepcopy(cells)
+        if index is not None:
+            edited[index].update(changes)
+        path.write_text(json.dumps({"cells": edited, "metadata": {}, "nbformat": 4,
+                                    "nbformat_minor": 5}))
+        return digest(path)
+
+    unchanged = digest_with()
+    # What running it does: outputs and execution counts.
+    assert digest_with(code, execution_count=3, outputs=[
+        {"output_type": "stream", "name": "stdout", "text": "W0.shape"}]) == unchanged
+    assert digest_with(code, source="".join(cells[code]["source"]) + "\nprint(1)") != unchanged
+    assert digest_with(text, source="".join(cells[text]["source"]) + " More.") != unchanged

@@ -37,6 +37,7 @@ CASES = {
     "mirror that is no URL or directory": ({"data": {"sources": {"mnist": {"mirrors": ["ftp://example.org/mnist/"]}}}}, "config key data.sources.mnist.mirrors[0]", "neither an http(s):// or file:// URL nor an existing directory"),
     "missing local mirror directory": ({"data": {"sources": {"mnist": {"mirrors": ["no/such/dir"]}}}}, "config key data.sources.mnist.mirrors[0]", "existing directory"),
     "unknown dataset": ({"data": {"datasets": ["kmnist"]}}, "config key data.datasets", "'kmnist' has no entry under data.sources"),
+    "lecture sample outside the test set": ({"report": {"lecture_sample": 10000}}, "config key report.lecture_sample", "10000 is outside the mnist test set"),
     "unknown baseline": ({"report": {"baseline": "v0"}}, "config key report.baseline", "'v0' is not a variant"),
     "tuning: learning rate 0": ({"tuning": {"learning_rates": [0.001, 0]}}, "config key tuning.learning_rates[1]", "less than or equal to the minimum of 0"),
     "tuning: empty grid": ({"tuning": {"learning_rates": []}}, "config key tuning.learning_rates", "should be non-empty"),

@@ -8,12 +8,13 @@ import subprocess
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 from conftest import REPO, SNAKEMAKE, Workflow, make_clone, tiny_config
 from tinydata import write_tiny_dataset
-from workflow_helpers import weights_digest
+from workflow_helpers import curves_of, tensorboard_scalars, weights_digest
 
 pytestmark = pytest.mark.e2e
 PACKAGE = REPO / "workflow" / "ablation"
@@ -102,6 +103,9 @@ def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, served
     weights = "results/mnist/weights/v1_sigmoid/seed0.npz"
     assert weights_digest(flow.path(weights)) == weights_digest(reference.path(weights))
     assert json.loads(flow.path("results/mnist/histories/v1_sigmoid/seed0.json").read_text())["resumed"]
+    # The TensorBoard curves went on from the checkpoint: each epoch once.
+    curves = tensorboard_scalars(flow.path("results/mnist/tensorboard/v1_sigmoid/seed0"))
+    assert curves == curves_of(pd.read_csv(flow.path(history)))
     assert not flow.path("results/mnist/checkpoints/v1_sigmoid/seed0").exists()
 
 

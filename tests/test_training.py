@@ -21,6 +21,7 @@ from ablation.config import variant_specs
 from ablation.data import save_split
 from conftest import REPO
 from tinydata import tiny_images
+from workflow_helpers import curves_of, tensorboard_scalars
 
 SPEC = variant_specs(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))["v2_relu"]
 DATASET = {"name": "mnist", "digest": "0" * 64, "num_classes": 10}
@@ -28,6 +29,9 @@ SETTINGS = {"epochs": 1, "batch_size": 32, "learning_rate": 0.001, "threads": 2,
             "train_subset": 0, "fast": False}
 # A metrics row no training produces: it shows which epochs came from a checkpoint.
 PLANTED = {"epoch": 1, "loss": 99.0, "accuracy": 0.0, "val_loss": 99.0, "val_accuracy": 0.0}
+# Curve points that a killed earlier attempt left behind: a value no training produces.
+STALE = 77.0
+METRICS = ["loss", "accuracy", "val_loss", "val_accuracy"]
 
 
 def tiny_split(count: int, seed: int):
@@ -55,8 +59,9 @@ def worker():
 def train_in_worker(directory, train_path, test_path, settings, checkpoint_settings=None,
                     allow_nondeterminism=False) -> dict:
     """Runs in the worker: place a checkpoint after epoch 1 (saved under
-    ``checkpoint_settings``) if asked, train into ``directory``, and return the log
-    messages and the jit_compile of each model built."""
+    ``checkpoint_settings``) and stale TensorBoard points for epochs 1 and 2 if
+    asked, train into ``directory``, and return the log messages and the
+    jit_compile of each model built."""
     from ablation import training
 
     messages, jit_compile = [], []
@@ -79,6 +84,14 @@ def train_in_worker(directory, train_path, test_path, settings, checkpoint_setti
         training.configure_tensorflow(0, settings["threads"])
         model = training.build_compiled_model(SPEC, checkpoint_settings, (28, 28, 1), 10)
         training.Checkpoint(checkpoint_dir, identity).save(model, [PLANTED], [1.0])
+        import tensorflow as tf
+
+        stale = tf.summary.create_file_writer(str(directory / "tensorboard"))
+        with stale.as_default():
+            for epoch in (1, 2):
+                for name in METRICS:
+                    tf.summary.scalar(name, STALE, step=epoch)
+        stale.close()
 
     build = training.build_compiled_model
 
@@ -94,7 +107,8 @@ def train_in_worker(directory, train_path, test_path, settings, checkpoint_setti
     try:
         training.train(spec=SPEC, settings=settings, seed=0, dataset=DATASET,
                        train_path=train_path, test_path=test_path,
-                       checkpoint_dir=checkpoint_dir, outputs=outputs(directory),
+                       checkpoint_dir=checkpoint_dir, tensorboard_dir=directory / "tensorboard",
+                       outputs=outputs(directory),
                        source_directory=directory)
     finally:
         training.build_compiled_model = build
@@ -108,7 +122,8 @@ def outputs(directory) -> dict:
 
 
 def run(worker, tmp_path, name, train_path, test_path, settings, **options) -> dict:
-    """train() in the worker; its log, jit_compile flags, history rows and provenance."""
+    """train() in the worker; its log, jit_compile flags, history rows, provenance and
+    TensorBoard curves."""
     directory = tmp_path / name
     directory.mkdir()
     result = worker.submit(train_in_worker, directory, train_path, test_path, settings,
@@ -118,6 +133,7 @@ def run(worker, tmp_path, name, train_path, test_path, settings, **options) -> d
         "history": files["history"].read_bytes(),
         "rows": pd.read_csv(files["history"]).to_dict("records"),
         "provenance": json.loads(files["provenance"].read_text()),
+        "curves": tensorboard_scalars(directory / "tensorboard"),
     }
 
 
@@ -146,6 +162,8 @@ def test_a_checkpoint_of_other_settings_is_discarded(worker, data, tmp_path):
     history = result["rows"]
     assert [row["epoch"] for row in history] == [1, 2] and history[0]["loss"] != PLANTED["loss"]
     assert result["provenance"]["resumed"] is False
+    # A training that starts over draws its curves anew: nothing of the earlier attempt.
+    assert result["curves"] == curves_of(pd.DataFrame(history))
 
 
 def test_a_checkpoint_of_the_same_job_is_resumed(worker, data, tmp_path):
@@ -156,4 +174,7 @@ def test_a_checkpoint_of_the_same_job_is_resumed(worker, data, tmp_path):
     history = result["rows"]
     assert history[0] == PLANTED and history[1]["epoch"] == 2
     assert result["provenance"]["resumed"] is True
+    # The curves continue from the checkpoint: one point per epoch, the killed
+    # attempt's points gone, epoch 1 as the checkpoint recorded it.
+    assert result["curves"] == curves_of(pd.DataFrame(history))
     assert result["jit_compile"] == []  # the model came from the checkpoint

@@ -70,5 +70,5 @@ def test_html_report(base):
     base.run("--configfile", "config/tiny.yaml", "--report", "results/report.html")
     html = base.path("results/report.html").read_text()
     assert len(html) > 100_000
-    for name in ("loss_comparison.png", "summary.csv", "seed0.json", "v1_sigmoid.png"):
+    for name in ("loss_comparison.png", "summary.csv", "seed0.json", "v1_sigmoid.png", "lecture.html"):
         assert name in html

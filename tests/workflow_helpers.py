@@ -38,3 +38,32 @@ def weights_digest(path) -> str:
 
 def dry_run(flow, *args) -> str:
     return flow.run("-n", "--configfile", "config/tiny.yaml", *args).output
+
+
+def curves_of(history) -> dict[str, list[tuple[int, float]]]:
+    """The TensorBoard points that a history (a frame of epoch and metric columns)
+    calls for: one per epoch and metric, as float32 like TensorBoard stores them."""
+    return {
+        name: [(int(epoch), float(np.float32(value))) for epoch, value in zip(history["epoch"], history[name])]
+        for name in ["loss", "accuracy", "val_loss", "val_accuracy"]
+    }
+
+
+def tensorboard_scalars(directory) -> dict[str, list[tuple[int, float]]]:
+    """(step, value) of every scalar in a run's TensorBoard event files, in the order
+    written, read with TensorBoard's own reader without its purging of repeated steps,
+    so that duplicates show."""
+    from tensorboard.backend.event_processing import event_accumulator
+    from tensorboard.util import tensor_util
+
+    accumulator = event_accumulator.EventAccumulator(
+        str(directory),
+        size_guidance={event_accumulator.TENSORS: 0},  # 0: keep every point
+        purge_orphaned_data=False,
+    )
+    accumulator.Reload()
+    return {
+        tag: [(event.step, tensor_util.make_ndarray(event.tensor_proto).item())
+              for event in accumulator.Tensors(tag)]
+        for tag in accumulator.Tags()[event_accumulator.TENSORS]
+    }

@@ -5,13 +5,16 @@ job's settings file carries this digest instead. Which modules count is read
 from the script itself: its imports of this package and, transitively, theirs
 (lazy imports inside functions included). It hashes the parsed syntax tree, so
 edits to comments or whitespace change nothing, while any change to what the
-code does (docstrings included) reruns the rules that use it. Reading source
-here never imports TensorFlow, which keeps Snakemake's DAG check fast.
+code does (docstrings included) reruns the rules that use it. A notebook's code
+is its code cells; its markdown cells count as they are, since they are part of
+what the notebook rule produces. Reading source here never imports TensorFlow,
+which keeps Snakemake's DAG check fast.
 """
 
 import ast
 import functools
 import hashlib
+import json
 from pathlib import Path
 
 PACKAGE = "ablation"
@@ -38,11 +41,28 @@ def imported_package_modules(tree: ast.AST) -> set[str]:
     return found
 
 
+def notebook_sources(path: Path) -> tuple[str, list[str]]:
+    """(code of the code cells, text of the markdown cells) of a Jupyter notebook.
+    Outputs and execution counts are left out: running the notebook changes them."""
+    cells = json.loads(path.read_text())["cells"]
+
+    def text(cell):
+        return "".join(cell["source"])  # a string, or a list of lines
+
+    code = "\n".join(text(cell) for cell in cells if cell["cell_type"] == "code")
+    return code, [text(cell) for cell in cells if cell["cell_type"] == "markdown"]
+
+
 @functools.cache
 def parsed_file(path: Path) -> tuple[str, set[str]]:
     """(digest of the syntax tree, package modules it imports) of one source file."""
-    tree = ast.parse(path.read_text(), filename=str(path))
-    digest = hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+    if path.suffix == ".ipynb":
+        code, prose = notebook_sources(path)
+    else:
+        code, prose = path.read_text(), []
+    tree = ast.parse(code, filename=str(path))
+    hashed = ast.dump(tree) + "".join(f"\n{text}" for text in prose)
+    digest = hashlib.sha256(hashed.encode()).hexdigest()
     return digest, imported_package_modules(tree)
 
 

@@ -62,10 +62,11 @@ def check_config(config: dict) -> None:
         for index, mirror in enumerate(source["mirrors"]):
             check_mirror(mirror, f"data.sources.{dataset}.mirrors[{index}]")
         check_validation_size(config.get("tuning"), dataset, source["train_size"])
-        for index in config["report"]["prediction_indices"]:
+        indices = [("prediction_indices", index) for index in config["report"]["prediction_indices"]]
+        for key, index in indices + [("lecture_sample", config["report"]["lecture_sample"])]:
             if index >= source["test_size"]:
                 raise ConfigError(
-                    f"config key report.prediction_indices: {index} is outside the "
+                    f"config key report.{key}: {index} is outside the "
                     f"{dataset} test set (indices 0..{source['test_size'] - 1})"
                 )
 

@@ -140,6 +140,49 @@ class Checkpoint:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+class Curves:
+    """TensorBoard event files of one run: the model graph, and one point per
+    finished epoch and metric, step = epoch, flushed as each epoch ends.
+
+    An epoch's points are written after its checkpoint is saved, so a killed job
+    leaves points only of epochs that its checkpoint holds. The next job replaces
+    the event files and writes the checkpoint's rows again before it goes on: no
+    epoch shows twice and none goes missing. Event files carry wall times, so they
+    are never a job output (README, "Live training curves").
+    """
+
+    def __init__(self, directory):
+        self.directory = Path(directory)
+
+    def start(self, model, input_shape, rows) -> None:
+        import tensorflow as tf
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for stale in self.directory.glob("events.out.tfevents.*"):
+            stale.unlink()
+        self.writer = tf.summary.create_file_writer(str(self.directory))
+        forward = tf.function(lambda images: model(images, training=False))
+        with self.writer.as_default():
+            tf.summary.graph(
+                forward.get_concrete_function(
+                    tf.TensorSpec((None, *input_shape), tf.float32)
+                ).graph
+            )
+        for row in rows:
+            self.add(row)
+
+    def add(self, row) -> None:
+        import tensorflow as tf
+
+        with self.writer.as_default():
+            for name in HISTORY_COLUMNS[1:]:
+                tf.summary.scalar(name, row[name], step=row["epoch"])
+        self.writer.flush()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 def train(
     *,
     spec: dict,
@@ -149,6 +192,7 @@ def train(
     train_path,
     test_path,
     checkpoint_dir,
+    tensorboard_dir,
     outputs: dict,
     source_directory,
 ) -> None:
@@ -156,7 +200,7 @@ def train(
 
     ``settings`` holds the global training settings (epochs, batch_size,
     learning_rate, threads, train_subset); ``dataset`` the dataset's name,
-    digest and class count.
+    digest and class count. The curves go to ``tensorboard_dir``.
     """
     started = time.monotonic()
     # Data first: the float32 arrays are freed before TensorFlow takes its memory.
@@ -180,6 +224,8 @@ def train(
             spec, settings, tuple(x_train.shape[1:]), dataset["num_classes"]
         )
         rows, epoch_seconds = [], []
+    curves = Curves(tensorboard_dir)
+    curves.start(model, tuple(x_train.shape[1:]), rows)
 
     for epoch in range(len(rows) + 1, settings["epochs"] + 1):
         order = epoch_order(seed, epoch, train_size)
@@ -209,7 +255,9 @@ def train(
             row["val_loss"], row["val_accuracy"], seconds,
         )
         checkpoint.save(model, rows, epoch_seconds)
+        curves.add(row)
 
+    curves.close()
     save_model_atomically(model, outputs["model"])
     write_history(outputs["history"], rows)
     write_json(

@@ -7,13 +7,22 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 # The logic lives in the package workflow/ablation. PYTHONPATH carries it to the
-# rule scripts, which run in their own Python processes.
-PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
+# rule scripts, which run in their own Python processes. The path comes from this
+# file, not from the Snakefile being run: another project may use this workflow
+# as a module (README, "Use it in your own project").
+PACKAGE_ROOT = str(
+    Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parent
+)
 sys.path.insert(0, PACKAGE_ROOT)
 os.environ.update(
     PYTHONPATH=os.pathsep.join(
         filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])
-    )
+    ),
+    # The lecture rules run jupyter from PATH: the one next to this Python, also
+    # when .venv/bin/snakemake runs without an activated environment.
+    PATH=os.pathsep.join(
+        filter(None, [str(Path(sys.executable).parent), os.environ.get("PATH")])
+    ),
 )
 # Between-workflow cache location: the profile turns --cache on; this default
 # makes it work without setting the variable (README, "How caching works").
@@ -92,9 +101,11 @@ def get_raw_files(wildcards):
 
 
 def get_script(rule_name):
-    """The path of a rule's script, as the rule declares it."""
-    declared = workflow.get_rule(rule_name)
-    return declared.basedir.join(declared.script).get_path_or_uri(secret_free=True)
+    """The path of a rule's script or notebook, as the rule declares it. ``rules``
+    knows the rule by the name it has here, even in a module that renames its rules."""
+    declared = getattr(rules, rule_name).rule
+    source = declared.script or declared.notebook
+    return declared.basedir.join(source).get_path_or_uri(secret_free=True)
 
 
 def get_settings(rule_name, make_settings):
@@ -185,6 +196,23 @@ def get_confusion_settings(wildcards):
     }
 
 
+def get_lecture_settings(wildcards):
+    return {
+        "sample": config["report"]["lecture_sample"],
+        "class_names": get_source(wildcards.dataset)["class_names"],
+        "variants": list(VARIANT_SPECS),
+        "threads": get_training_threads(),
+    }
+
+
+def get_lecture_run(kind, extension):
+    """The baseline's model or history record, of the reference seed."""
+    baseline = config["report"]["baseline"]
+    return (
+        f"results/{{dataset}}/{kind}/{baseline}/seed{get_reference_seed()}.{extension}"
+    )
+
+
 def get_reference_seed():
     """The seed whose model the per-variant figures show."""
     return SEEDS[0]
@@ -233,6 +261,11 @@ def get_final_targets():
             )
             targets += expand(
                 f"{results}/models/{variant}/seed{{seed}}.keras", seed=SEEDS
+            )
+        # The lecture looks at the first layer's filters: a baseline with conv layers.
+        if config["report"]["baseline"] in get_conv_variants():
+            targets += expand(
+                f"{results}/lecture/lecture.{{ext}}", ext=["ipynb", "html"]
             )
     if len(DATASETS) > 1:
         targets += expand("results/accuracy_by_dataset.{ext}", ext=["png", "svg"])

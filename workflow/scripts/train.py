@@ -4,6 +4,8 @@ from ablation.training import train
 
 log_to(snakemake.log[0])
 job = read_settings(snakemake.input.settings)
+# Not in the settings: where the curves go changes nothing that the job produces.
+run = snakemake.wildcards
 train(
     spec=job["spec"],
     settings=job["settings"],
@@ -12,6 +14,7 @@ train(
     train_path=snakemake.input.train,
     test_path=snakemake.input.test,
     checkpoint_dir=job["checkpoint_dir"],
+    tensorboard_dir=f"results/{run.dataset}/tensorboard/{run.variant}/seed{run.seed}",
     outputs=snakemake.output,
     source_directory=snakemake.scriptdir,
 )
