@@ -56,7 +56,7 @@ def test_editing_one_variant_reruns_only_that_variant(base):
     per_variant = {w.get("variant") for rule, w in planned_jobs(output) if rule != "all"}
     assert per_variant == {"v4_no_conv", None}  # None: aggregate and the loss chart
     assert planned_rules(output) == {"train", "evaluate", "aggregate", "plot_loss_comparison",
-                                     "plot_predictions", "plot_confusion"}
+                                     "plot_predictions", "plot_confusion", "lecture", "render_lecture"}
 
 
 @pytest.mark.parametrize("change", [{"epochs": 2}, {"learning_rate": 0.01}, {"batch_size": 64}, {"threads": 1}, {"fast": True}])

@@ -130,10 +130,11 @@ def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(tmp
     assert not any(first.cache.glob(entry.name[:64] + "*"))
 
     # The first checkout's links to the removed entries dangle now: its next run
-    # drops them and trains again instead of stopping at them.
+    # drops them and trains again instead of stopping at them (the model is a final
+    # target of the study, as here).
     train_log = first.path("logs/mnist/train/v2_relu/seed0.log")
     train_log.write_text("before the rerun\n")
-    output = first.run("--cores", "2", TARGET, "--configfile", "config/tiny.yaml").output
+    output = first.run("--cores", "2", TARGET, MODEL, "--configfile", "config/tiny.yaml").output
     assert f"{MODEL}: its cache entry is gone" in output
     assert "epoch 1/1" in train_log.read_text().split("before the rerun")[-1]
     second.run("--cores", "2", TARGET, "--configfile", "config/tiny.yaml")

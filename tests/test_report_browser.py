@@ -18,6 +18,8 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 # report(...) categories of workflow/rules/report.smk and what each holds.
 FIGURE_CATEGORIES = ("Confusion matrices", "Curves", "Filters", "Predictions")
 FILE_CATEGORIES = ("Provenance", "Tables")
+# Listed and captioned; the report shows their content its own way (notebook, HTML page).
+DOCUMENT_CATEGORIES = ("Lecture",)
 # The report's main panel, right of the navigation, and the figure it shows.
 MAIN_IMAGE = "#app > div > div:last-child img"
 VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
@@ -88,7 +90,7 @@ def test_the_report_shows_every_figure_table_and_caption_without_errors(browser,
     categories = [link.inner_text().strip() for link in page.locator("nav li a").all()]
     # A new category fails here until it is added to one of the two lists above.
     assert set(categories) - {"", "Workflow", "Statistics", "About"} == {
-        *FIGURE_CATEGORIES, *FILE_CATEGORIES}
+        *FIGURE_CATEGORIES, *FILE_CATEGORIES, *DOCUMENT_CATEGORIES}
 
     figures, shown = [], None
     for category in FIGURE_CATEGORIES:
@@ -134,6 +136,12 @@ def test_the_report_shows_every_figure_table_and_caption_without_errors(browser,
             embedded[(category, name if category == "Tables" else label)] = base64.b64decode(href.split("base64,")[1])
     for table in ("histories.csv", "summary.csv", "comparisons.csv"):
         assert embedded[("Tables", table)] == base.path(f"results/mnist/{table}").read_bytes()
+    for category in DOCUMENT_CATEGORIES:
+        assert show_category(page, category).count() == 2, f"{category}: the notebook and its HTML"
+        for number in range(2):
+            row = show_category(page, category).nth(number)  # a caption replaces the listing
+            assert " ".join(row.inner_text().split()), f"{category}: row {number} has no label"
+            assert len(description_of(page, row)) > 40, f"{category}: row {number} has no caption"
     records = [label for category, label in embedded if category == "Provenance"]
     assert sorted(records) == [f"{variant} 0" for variant in VARIANTS]  # variant, seed
 

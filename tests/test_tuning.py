@@ -125,7 +125,7 @@ def test_a_diverged_point_is_recorded_not_failed(tmp_path, monkeypatch):
         spec={"name": "v2_relu"}, settings={"learning_rate": 10.0}, seed=0,
         dataset={"name": "mnist", "digest": "ab" * 32, "num_classes": 10},
         train_path=None, validation_path=None, checkpoint_dir=checkpoint,
-        outputs=outputs, source_directory=tmp_path)
+        tensorboard_dir=tmp_path / "curves", outputs=outputs, source_directory=tmp_path)
     sidecar = json.loads(outputs["provenance"].read_text())
     assert (sidecar["diverged"], sidecar["diverged_in_epoch"]) == (True, 2)
     assert sidecar["sha256"]["history"] == file_sha256(outputs["history"])

@@ -48,7 +48,7 @@ def split_training_set(train_path, validation_size: int, seed: int, outputs) -> 
 
 
 def train_sweep_point(*, spec, settings, seed, dataset, train_path, validation_path,
-                      checkpoint_dir, outputs, source_directory) -> None:
+                      checkpoint_dir, tensorboard_dir, outputs, source_directory) -> None:
     """One (variant, learning rate, seed): ``train`` with the validation split as its
     evaluation data. A loss that becomes NaN is a result here, not a failure: the
     outputs then hold the history and model up to the last finite epoch (the
@@ -56,8 +56,8 @@ def train_sweep_point(*, spec, settings, seed, dataset, train_path, validation_p
     try:
         train(spec=spec, settings=settings, seed=seed, dataset=dataset,
               train_path=train_path, test_path=validation_path,
-              checkpoint_dir=checkpoint_dir, outputs=outputs,
-              source_directory=source_directory)
+              checkpoint_dir=checkpoint_dir, tensorboard_dir=tensorboard_dir,
+              outputs=outputs, source_directory=source_directory)
     except NonFiniteLoss as error:
         log.warning("diverged: %s", error)
         record_divergence(spec, settings, seed, dataset, train_path, checkpoint_dir,
