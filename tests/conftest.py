@@ -122,7 +122,9 @@ def tiny_config(mirrors, sha256, **training) -> dict:
             }
         },
         "training": {"epochs": 1, **training},
-        "report": {"prediction_indices": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], "lecture_sample": 7},
+        # The lecture notebook runs in `base` only (tiny_workflow): a kernel start per run.
+        "report": {"prediction_indices": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+                   "lecture": False, "lecture_sample": 7},
         # The default holds out 10,000 examples, more than the tiny training set has.
         "tuning": {"validation_size": 60},
     }
@@ -181,20 +183,22 @@ def served_tiny(tmp_path_factory):
     server.server_close()
 
 
-def tiny_workflow(root: Path, served, cores="4") -> Workflow:
+def tiny_workflow(root: Path, served, cores="4", lecture=False) -> Workflow:
     """A fresh clone with its own empty cache that has run the tiny study once."""
     (root / "cache").mkdir(parents=True)
     flow = Workflow(make_clone(root / "clone"), root / "cache")
     url, sha256 = served
-    flow.write_config(tiny_config([url], sha256))
+    config = tiny_config([url], sha256)
+    config["report"]["lecture"] = lecture
+    flow.write_config(config)
     flow.first_run = flow.run("--cores", cores, "--configfile", "config/tiny.yaml")
     return flow
 
 
 @pytest.fixture(scope="session")
 def base(tmp_path_factory, served_tiny):
-    """A clone that has run the whole workflow once: 1 epoch, --cores 4."""
-    return tiny_workflow(tmp_path_factory.mktemp("base"), served_tiny)
+    """A clone that has run the whole workflow once, the lecture included: 1 epoch, --cores 4."""
+    return tiny_workflow(tmp_path_factory.mktemp("base"), served_tiny, lecture=True)
 
 
 @pytest.fixture(scope="session")

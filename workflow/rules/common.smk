@@ -263,7 +263,10 @@ def get_final_targets():
                 f"{results}/models/{variant}/seed{{seed}}.keras", seed=SEEDS
             )
         # The lecture looks at the first layer's filters: a baseline with conv layers.
-        if config["report"]["baseline"] in get_conv_variants():
+        if (
+            config["report"]["lecture"]
+            and config["report"]["baseline"] in get_conv_variants()
+        ):
             targets += expand(
                 f"{results}/lecture/lecture.{{ext}}", ext=["ipynb", "html"]
             )
