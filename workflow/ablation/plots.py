@@ -28,30 +28,36 @@ def mean_and_band(histories: pd.DataFrame, metric: str) -> pd.DataFrame:
     return stats.reset_index()
 
 
-def plot_loss_comparison(histories: pd.DataFrame, variant_order, paths) -> None:
+def plot_loss_comparison(histories: pd.DataFrame, variant_order, paths, *, labels=None,
+                         loss_title="Training loss", accuracy_label="test accuracy",
+                         legend_columns=None) -> None:
     """The lecture's chart: training loss per epoch, one line per variant, plus a
-    validation accuracy panel; shaded bands are ±1 std across seeds."""
+    validation accuracy panel; shaded bands are ±1 std across seeds. ``labels`` maps
+    variants to legend entries (default: the variant names)."""
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 4.2))
     seeds = histories["seed"].nunique()
     for variant in variant_order:
         runs = histories[histories["variant"] == variant]
+        label = (labels or {}).get(variant, variant)
         for axis, metric in ((loss_axis, "loss"), (accuracy_axis, "val_accuracy")):
             stats = mean_and_band(runs, metric)
-            (line,) = axis.plot(stats["epoch"], stats["mean"], marker="o", label=variant)
+            (line,) = axis.plot(stats["epoch"], stats["mean"], marker="o", label=label)
             if seeds > 1:
                 axis.fill_between(
                     stats["epoch"], stats["low"], stats["high"],
                     color=line.get_color(), alpha=0.2, linewidth=0,
                 )
-    loss_axis.set(xlabel="epoch", ylabel="training loss", title="Training loss")
-    accuracy_axis.set(xlabel="epoch", ylabel="test accuracy", title="Validation accuracy")
+    loss_axis.set(xlabel="epoch", ylabel="training loss", title=loss_title)
+    accuracy_axis.set(xlabel="epoch", ylabel=accuracy_label, title="Validation accuracy")
     for axis in (loss_axis, accuracy_axis):
         axis.grid(alpha=0.3)
         axis.xaxis.get_major_locator().set_params(integer=True)
     band = f"mean ± 1 std over {seeds} seeds" if seeds > 1 else "one seed"
-    handles, labels = loss_axis.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=len(labels), title=band,
-                  bbox_to_anchor=(0.5, -0.17))
+    handles, legend_labels = loss_axis.get_legend_handles_labels()
+    columns = legend_columns or len(legend_labels)
+    rows = -(-len(legend_labels) // columns)
+    figure.legend(handles, legend_labels, loc="lower center", ncol=columns, title=band,
+                  bbox_to_anchor=(0.5, -0.17 - 0.08 * (rows - 1)))
     save_figure(figure, paths)
 
 

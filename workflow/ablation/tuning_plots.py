@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from ablation.plots import mean_and_band, plt, save_figure
+from ablation.plots import plot_loss_comparison, plt, save_figure
 
 
 def plot_learning_rate_sweep(sweep: pd.DataFrame, selected: pd.DataFrame,
@@ -45,25 +45,11 @@ def plot_learning_rate_sweep(sweep: pd.DataFrame, selected: pd.DataFrame,
 def plot_tuned_loss(histories: pd.DataFrame, selected: pd.DataFrame, variant_order, paths) -> None:
     """The lecture's loss chart redrawn with each variant at its selected rate: training
     loss and validation accuracy per epoch, ±1 std over seeds."""
-    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 4.2))
     chosen = selected.set_index("variant")["learning_rate"]
-    seeds = histories["seed"].nunique()
-    for variant in variant_order:
-        runs = histories[(histories["variant"] == variant)
-                         & (histories["learning_rate"] == chosen[variant])]
-        for axis, metric in ((loss_axis, "loss"), (accuracy_axis, "val_accuracy")):
-            stats = mean_and_band(runs, metric)
-            (line,) = axis.plot(stats["epoch"], stats["mean"], marker="o",
-                                label=f"{variant} (lr {chosen[variant]:g})")
-            axis.fill_between(stats["epoch"], stats["low"], stats["high"],
-                              color=line.get_color(), alpha=0.2, linewidth=0)
-    loss_axis.set(xlabel="epoch", ylabel="training loss", title="Training loss at the selected rates")
-    accuracy_axis.set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy")
-    for axis in (loss_axis, accuracy_axis):
-        axis.grid(alpha=0.3)
-        axis.xaxis.get_major_locator().set_params(integer=True)
-    band = f"mean ± 1 std over {seeds} seeds" if seeds > 1 else "one seed"
-    handles, labels = loss_axis.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=2, title=band,
-                  bbox_to_anchor=(0.5, -0.25))
-    save_figure(figure, paths)
+    at_selected_rates = histories[histories["learning_rate"] == histories["variant"].map(chosen)]
+    plot_loss_comparison(
+        at_selected_rates, variant_order, paths,
+        labels={variant: f"{variant} (lr {chosen[variant]:g})" for variant in variant_order},
+        loss_title="Training loss at the selected rates", accuracy_label="validation accuracy",
+        legend_columns=2,
+    )
