@@ -64,7 +64,8 @@ def test_after_deleting_results_nothing_is_downloaded_or_deleted(placed, tmp_pat
 
     # With the warm cache the whole study trains nothing: test_caching's
     # test_fresh_clone_with_warm_cache_trains_nothing, from a checkout without results.
-    cold.run("--cores", "2", "--forcerun", "fetch", *SPLITS, "--configfile", "config/tiny.yaml")
+    raw = [f"results/mnist/raw/{name}" for name in placed.placed]
+    cold.run("--cores", "2", "--force", *raw, "--configfile", "config/tiny.yaml")  # every fetch again
     assert contents(placed.path("resources/mnist")) == placed.placed
 
 
