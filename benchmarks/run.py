@@ -97,7 +97,7 @@ def epoch_benchmark(data: Path, rounds: int, epochs: int) -> dict:
             # The first epoch also traces and compiles: count the warm ones.
             results[label]["epochs"] += measured["epoch_seconds"][1:]
             results[label]["rss"].append(rss)
-            results[label]["accuracy"].append(measured["val_accuracy"])
+            results[label]["accuracy"].append(measured["test_accuracy"])
             print(f"  round {round_number + 1}: {label}: {measured['epoch_seconds']}", flush=True)
     return results
 

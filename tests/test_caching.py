@@ -185,7 +185,7 @@ def test_clean_reruns_are_bit_identical(base, second_clean_run):
     """Histories and weights; the figures: tests/test_claims.py."""
     assert fingerprints(base) == fingerprints(second_clean_run)
     path = "results/mnist/histories.csv"  # seconds differ between runs; the metrics may not
-    columns = ["variant", "seed", "epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+    columns = ["variant", "seed", "epoch", "loss", "accuracy", "test_loss", "test_accuracy"]
     assert pd.read_csv(base.path(path))[columns].equals(pd.read_csv(second_clean_run.path(path))[columns])
 
 

@@ -1,8 +1,10 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from ablation import plots
+from ablation import plots, tuning_plots
 
 CLASSES = [str(digit) for digit in range(10)]
 
@@ -19,16 +21,33 @@ def figure_paths(tmp_path, name):
     return [tmp_path / f"{name}.png", tmp_path / f"{name}.svg"]
 
 
-def histories(seeds):
+def histories(seeds, epochs=3, split="test"):
     rows = []
     for variant, scale in (("v1", 1.0), ("v2", 0.5)):
         for seed in seeds:
-            for epoch in (1, 2, 3):
+            for epoch in range(1, epochs + 1):
                 rows.append(
                     {"variant": variant, "seed": seed, "epoch": epoch,
-                     "loss": scale / epoch + 0.01 * seed, "val_accuracy": 1 - scale / (epoch + 1)}
+                     "loss": scale / epoch + 0.01 * seed,
+                     f"{split}_accuracy": 1 - scale / (epoch + 1)}
                 )
     return pd.DataFrame(rows)
+
+
+def drawn_figure(monkeypatch, draw):
+    """The figure that ``draw()`` saves, kept open and drawn."""
+    figures = []
+    monkeypatch.setattr(plots, "save_figure", lambda figure, paths: figures.append(figure))
+    draw()
+    (figure,) = figures
+    figure.canvas.draw()
+    return figure
+
+
+def visible_tick_labels(axis) -> list[str]:
+    low, high = sorted(axis.get_xlim())
+    return [tick.get_text() for tick in axis.get_xticklabels()
+            if low <= tick.get_position()[0] <= high]
 
 
 def test_mean_and_band_is_one_std_across_seeds():
@@ -42,14 +61,37 @@ def test_mean_and_band_is_one_std_across_seeds():
 @pytest.mark.parametrize("seeds", [[0], [0, 1, 2]])
 def test_loss_comparison(tmp_path, seeds):
     paths = figure_paths(tmp_path, "loss")
-    plots.plot_loss_comparison(histories(seeds), ["v1", "v2"], paths)
+    plots.plot_loss_comparison(histories(seeds), ["v1", "v2"], paths, split="test")
     check_figures(paths)
+
+
+@pytest.mark.parametrize("epochs", [1, 2, 30])
+def test_epoch_axes_show_whole_epochs(monkeypatch, epochs):
+    figure = drawn_figure(monkeypatch, lambda: plots.plot_loss_comparison(
+        histories([0], epochs), ["v1", "v2"], [], split="test"))
+    for axis in figure.axes:
+        labels = visible_tick_labels(axis)
+        assert labels and all(re.fullmatch(r"\d+", label) for label in labels), labels
+    if epochs == 1:
+        assert visible_tick_labels(figure.axes[0]) == ["1"]
+
+
+def test_the_accuracy_panel_is_named_after_the_data_it_was_measured_on(monkeypatch):
+    study = drawn_figure(monkeypatch, lambda: plots.plot_loss_comparison(
+        histories([0]), ["v1", "v2"], [], split="test"))
+    assert (study.axes[1].get_title(), study.axes[1].get_ylabel()) == ("Test accuracy", "test accuracy")
+    sweep = histories([0], split="val").assign(learning_rate=0.01)
+    selected = pd.DataFrame({"variant": ["v1", "v2"], "learning_rate": [0.01, 0.01]})
+    tuned = drawn_figure(monkeypatch, lambda: tuning_plots.plot_tuned_loss(
+        sweep, selected, ["v1", "v2"], []))
+    assert (tuned.axes[1].get_title(), tuned.axes[1].get_ylabel()) == (
+        "Validation accuracy", "validation accuracy")
 
 
 def test_svg_is_reproducible(tmp_path):
     first, second = figure_paths(tmp_path, "a"), figure_paths(tmp_path, "b")
-    plots.plot_loss_comparison(histories([0]), ["v1", "v2"], first)
-    plots.plot_loss_comparison(histories([0]), ["v1", "v2"], second)
+    plots.plot_loss_comparison(histories([0]), ["v1", "v2"], first, split="test")
+    plots.plot_loss_comparison(histories([0]), ["v1", "v2"], second, split="test")
     assert first[1].read_bytes() == second[1].read_bytes()
     assert first[0].read_bytes() == second[0].read_bytes()
 
@@ -57,8 +99,10 @@ def test_svg_is_reproducible(tmp_path):
 def test_loss_comparison_ignores_training_time(tmp_path):
     """histories.csv carries each epoch's seconds, which differ between runs."""
     first, second = figure_paths(tmp_path, "a"), figure_paths(tmp_path, "b")
-    plots.plot_loss_comparison(histories([0]).assign(seconds=1.0), ["v1", "v2"], first)
-    plots.plot_loss_comparison(histories([0]).assign(seconds=2.5), ["v1", "v2"], second)
+    plots.plot_loss_comparison(histories([0]).assign(seconds=1.0), ["v1", "v2"], first,
+                               split="test")
+    plots.plot_loss_comparison(histories([0]).assign(seconds=2.5), ["v1", "v2"], second,
+                               split="test")
     assert [path.read_bytes() for path in first] == [path.read_bytes() for path in second]
 
 

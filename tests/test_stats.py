@@ -15,15 +15,15 @@ from ablation.stats import (
 )
 
 
-def write_run(directory, variant, seed, accuracies, losses):
+def write_run(directory, variant, seed, accuracies, losses, split="test"):
     history = directory / f"{variant}-{seed}.csv"
     pd.DataFrame(
         {
             "epoch": range(1, len(losses) + 1),
             "loss": losses,
             "accuracy": accuracies,
-            "val_loss": [value + 0.1 for value in losses],
-            "val_accuracy": accuracies,
+            f"{split}_loss": [value + 0.1 for value in losses],
+            f"{split}_accuracy": accuracies,
         }
     ).to_csv(history, index=False)
     sidecar = directory / f"{variant}-{seed}.json"
@@ -43,6 +43,16 @@ def test_a_history_that_differs_from_its_record_is_refused(tmp_path):
         collect_histories("mnist", [run])
 
 
+def test_a_history_with_the_names_of_another_version_is_refused(tmp_path):
+    """Test-set numbers were once called val_*: such a history, restored from
+    somewhere, must not mix its names into the tables."""
+    runs = [write_run(tmp_path, "base", 0, [0.8], [0.5]),
+            write_run(tmp_path, "old", 0, [0.9], [0.4], split="val")]
+    with pytest.raises(ValueError, match=r"old-0.csv: columns epoch,loss,accuracy,val_loss,"
+                                         r"val_accuracy, but a training writes .*test_accuracy"):
+        collect_histories("mnist", runs)
+
+
 @pytest.fixture
 def runs(tmp_path):
     return [
@@ -57,8 +67,8 @@ def runs(tmp_path):
 def test_histories_are_long_and_tidy(runs):
     histories = collect_histories("mnist", runs)
     assert list(histories.columns) == [
-        "dataset", "variant", "seed", "epoch", "loss", "accuracy", "val_loss",
-        "val_accuracy", "seconds", "parameters", "data_sha256",
+        "dataset", "variant", "seed", "epoch", "loss", "accuracy", "test_loss",
+        "test_accuracy", "seconds", "parameters", "data_sha256",
     ]
     assert len(histories) == 10
     assert set(histories["dataset"]) == {"mnist"}

@@ -28,10 +28,10 @@ DATASET = {"name": "mnist", "digest": "0" * 64, "num_classes": 10}
 SETTINGS = {"epochs": 1, "batch_size": 32, "learning_rate": 0.001, "threads": 2,
             "train_subset": 0, "fast": False}
 # A metrics row no training produces: it shows which epochs came from a checkpoint.
-PLANTED = {"epoch": 1, "loss": 99.0, "accuracy": 0.0, "val_loss": 99.0, "val_accuracy": 0.0}
+PLANTED = {"epoch": 1, "loss": 99.0, "accuracy": 0.0, "test_loss": 99.0, "test_accuracy": 0.0}
 # Curve points that a killed earlier attempt left behind: a value no training produces.
 STALE = 77.0
-METRICS = ["loss", "accuracy", "val_loss", "val_accuracy"]
+METRICS = ["loss", "accuracy", "test_loss", "test_accuracy"]
 
 
 def tiny_split(count: int, seed: int):
@@ -79,7 +79,7 @@ def train_in_worker(directory, train_path, test_path, settings, checkpoint_setti
     checkpoint_dir = directory / "checkpoint"
     if checkpoint_settings is not None:
         identity = {"spec": SPEC, "settings": checkpoint_settings, "seed": 0,
-                    "data": DATASET["digest"]}
+                    "data": DATASET["digest"], "columns": ["epoch", *METRICS]}
         # Building a model runs TensorFlow's first op: the thread pools must be set before.
         training.configure_tensorflow(0, settings["threads"])
         model = training.build_compiled_model(SPEC, checkpoint_settings, (28, 28, 1), 10)
@@ -106,7 +106,8 @@ def train_in_worker(directory, train_path, test_path, settings, checkpoint_setti
     training.build_compiled_model = build_and_record
     try:
         training.train(spec=SPEC, settings=settings, seed=0, dataset=DATASET,
-                       train_path=train_path, test_path=test_path,
+                       train_path=train_path, evaluation_path=test_path,
+                       evaluation_split="test",
                        checkpoint_dir=checkpoint_dir, tensorboard_dir=directory / "tensorboard",
                        outputs=outputs(directory),
                        source_directory=directory)
@@ -152,6 +153,15 @@ def test_fast_trains_with_xla_and_finite_metrics(worker, data, tmp_path):
     assert result["jit_compile"] == [True]
     (row,) = result["rows"]
     assert row["epoch"] == 1 and all(math.isfinite(value) for value in row.values())
+
+
+def test_the_numbers_on_the_evaluation_data_are_named_after_its_split(worker, data, tmp_path):
+    """Keras calls them val_* whatever the data; the study's are the test set's."""
+    result = run(worker, tmp_path, "named", data / "train.npz", data / "test.npz", SETTINGS)
+    assert list(result["rows"][0]) == ["epoch", *METRICS]
+    assert sorted(result["curves"]) == sorted(METRICS)
+    (line,) = [message for message in result["log"] if message.startswith("epoch 1/1 ")]
+    assert [part.split("=")[0] for part in line.split()[2:-2]] == METRICS
 
 
 def test_a_checkpoint_of_other_settings_is_discarded(worker, data, tmp_path):

@@ -142,7 +142,7 @@ def test_a_diverged_point_is_recorded_not_failed(tmp_path, monkeypatch):
 def test_a_finished_point_counts_as_not_diverged(tmp_path):
     history = tmp_path / "h.csv"
     write_history(history, [{"epoch": 1, "loss": 1.0, "accuracy": 0.5, "val_loss": 1.1,
-                             "val_accuracy": 0.4}])
+                             "val_accuracy": 0.4}], "val")
     sidecar = tmp_path / "h.json"
     sidecar.write_text(json.dumps({"epoch_seconds": [1.0],
                                    "sha256": {"history": file_sha256(history)}}))
@@ -279,6 +279,14 @@ def test_the_sweep_writes_tables_figures_and_verdicts(sweep):
     assert (held_out == tuning.validation_indices(300, 60, 0)).all()
     sidecar = json.loads((tuned / "runs/v2_relu/lr0.01/seed0.json").read_text())
     assert sidecar["train_examples"] == 240
+    # Each number named by its data: the sweep's trainings measure the validation
+    # split, its one evaluation the test set.
+    history = (tuned / "runs/v2_relu/lr0.01/seed0.csv").read_text().splitlines()
+    assert history[0] == "epoch,loss,accuracy,val_loss,val_accuracy"
+    assert "val_accuracy_mean" in sweep_table.columns
+    test = pd.read_csv(tuned / "test.csv")
+    assert {"test_loss", "test_accuracy"} <= set(test.columns)
+    assert not [column for column in test.columns if column.startswith("val_")]
     assert (sidecar["training"]["learning_rate"], sidecar["training"]["epochs"]) == (0.01, 1)
 
 

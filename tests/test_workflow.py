@@ -15,8 +15,8 @@ def test_every_final_target_exists_and_is_well_formed(base):
     results = base.path("results/mnist")
     histories = pd.read_csv(results / "histories.csv")
     assert list(histories.columns) == [
-        "dataset", "variant", "seed", "epoch", "loss", "accuracy", "val_loss",
-        "val_accuracy", "seconds", "parameters", "data_sha256",
+        "dataset", "variant", "seed", "epoch", "loss", "accuracy", "test_loss",
+        "test_accuracy", "seconds", "parameters", "data_sha256",
     ]
     assert sorted(histories["variant"]) == VARIANTS and set(histories["epoch"]) == {1}
     summary = pd.read_csv(results / "summary.csv")
@@ -30,7 +30,7 @@ def test_every_final_target_exists_and_is_well_formed(base):
             for extension in ("png", "svg"):
                 assert (results / "figures" / kind / f"{variant}.{extension}").stat().st_size > 5000
         history = (results / "histories" / variant / "seed0.csv").read_text().splitlines()
-        assert history[0] == "epoch,loss,accuracy,val_loss,val_accuracy" and len(history) == 2
+        assert history[0] == "epoch,loss,accuracy,test_loss,test_accuracy" and len(history) == 2
     assert not (results / "figures/filters/v4_no_conv.png").exists()
     assert (results / "figures/loss_comparison.png").stat().st_size > 10000
     log = base.path("logs/mnist/train/v2_relu/seed0.log").read_text()

@@ -45,7 +45,7 @@ def curves_of(history) -> dict[str, list[tuple[int, float]]]:
     calls for: one per epoch and metric, as float32 like TensorBoard stores them."""
     return {
         name: [(int(epoch), float(np.float32(value))) for epoch, value in zip(history["epoch"], history[name])]
-        for name in ["loss", "accuracy", "val_loss", "val_accuracy"]
+        for name in ["loss", "accuracy", "test_loss", "test_accuracy"]
     }
 
 

@@ -6,6 +6,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from ablation import metrics  # noqa: E402
 
 # Fixed SVG ids and no timestamps: the same data gives the same bytes.
 plt.rcParams["svg.hashsalt"] = "mnist-ablation"
@@ -28,18 +31,26 @@ def mean_and_band(histories: pd.DataFrame, metric: str) -> pd.DataFrame:
     return stats.reset_index()
 
 
-def plot_loss_comparison(histories: pd.DataFrame, variant_order, paths, *, labels=None,
-                         loss_title="Training loss", accuracy_label="test accuracy",
-                         legend_columns=None) -> None:
-    """The lecture's chart: training loss per epoch, one line per variant, plus a
-    validation accuracy panel; shaded bands are ±1 std across seeds. ``labels`` maps
-    variants to legend entries (default: the variant names)."""
+def whole_epochs(axis) -> None:
+    """Ticks at whole epochs only, even for a single epoch (where matplotlib's integer
+    ticks would need two in view and fall back to 0.96 … 1.04)."""
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+
+
+def plot_loss_comparison(histories: pd.DataFrame, variant_order, paths, *, split: str,
+                         labels=None, loss_title="Training loss", legend_columns=None) -> None:
+    """The lecture's chart: training loss per epoch, one line per variant, plus a panel
+    of the accuracy on ``split``, the data the histories were evaluated on; shaded bands
+    are ±1 std across seeds. ``labels`` maps variants to legend entries (default: the
+    variant names)."""
+    evaluated = metrics.SPLIT_WORDS[split]
+    panels = ("loss", metrics.on(split, "accuracy"))
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 4.2))
     seeds = histories["seed"].nunique()
     for variant in variant_order:
         runs = histories[histories["variant"] == variant]
         label = (labels or {}).get(variant, variant)
-        for axis, metric in ((loss_axis, "loss"), (accuracy_axis, "val_accuracy")):
+        for axis, metric in zip((loss_axis, accuracy_axis), panels):
             stats = mean_and_band(runs, metric)
             (line,) = axis.plot(stats["epoch"], stats["mean"], marker="o", label=label)
             if seeds > 1:
@@ -48,10 +59,11 @@ def plot_loss_comparison(histories: pd.DataFrame, variant_order, paths, *, label
                     color=line.get_color(), alpha=0.2, linewidth=0,
                 )
     loss_axis.set(xlabel="epoch", ylabel="training loss", title=loss_title)
-    accuracy_axis.set(xlabel="epoch", ylabel=accuracy_label, title="Validation accuracy")
+    accuracy_axis.set(xlabel="epoch", ylabel=f"{evaluated} accuracy",
+                      title=f"{evaluated.capitalize()} accuracy")
     for axis in (loss_axis, accuracy_axis):
         axis.grid(alpha=0.3)
-        axis.xaxis.get_major_locator().set_params(integer=True)
+        whole_epochs(axis)
     band = f"mean ± 1 std over {seeds} seeds" if seeds > 1 else "one seed"
     handles, legend_labels = loss_axis.get_legend_handles_labels()
     columns = legend_columns or len(legend_labels)

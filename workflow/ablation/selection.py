@@ -5,8 +5,14 @@ import math
 
 import pandas as pd
 
+from ablation import metrics
 from ablation.integrity import verified_record
 from ablation.stats import welch_interval
+
+VALIDATED = [metrics.on(metrics.VALIDATION, metric) for metric in metrics.RECORDED]
+# Selection reads validation accuracy; the comparison and the findings, test accuracy.
+VALIDATION_ACCURACY = metrics.on(metrics.VALIDATION, "accuracy")
+TEST_ACCURACY = metrics.on(metrics.TEST, "accuracy")
 
 # The lecture's findings, each a comparison on final test accuracy.
 # ``above``: the variant beats the reference; ``below``: it trails it;
@@ -28,7 +34,7 @@ def collect_sweep(runs: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     histories, finals = [], []
     for run in runs:
         sidecar = verified_record(run["provenance"], {"history": run["history"]})
-        history = pd.read_csv(run["history"])
+        history = metrics.read_history(run["history"], metrics.VALIDATION)
         keys = {"variant": run["variant"], "learning_rate": float(run["learning_rate"]),
                 "seed": int(run["seed"])}
         diverged = bool(sidecar.get("diverged", False))
@@ -40,26 +46,27 @@ def collect_sweep(runs: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
         finals.append(keys | {
             "epochs": len(history),
             "diverged": diverged,
-            "val_accuracy": math.nan if diverged or last is None else last["val_accuracy"],
-            "val_loss": math.nan if diverged or last is None else last["val_loss"],
+        } | {
+            column: math.nan if diverged or last is None else last[column]
+            for column in VALIDATED
         })
     return pd.concat(histories, ignore_index=True), pd.DataFrame(finals)
 
 
 def summarize_sweep(finals: pd.DataFrame, variant_order) -> pd.DataFrame:
-    """Per (variant, learning rate): validation accuracy as mean, sample std and n over
-    seeds. A point where any seed diverged is ``diverged`` and has no mean."""
+    """Per (variant, learning rate): each final validation metric as mean and sample
+    std, and n, over seeds. A point where any seed diverged is ``diverged`` and has
+    no mean."""
     grouped = finals.groupby(["variant", "learning_rate"])
+    statistics = {f"{column}_{stat}": (column, stat)
+                  for column in VALIDATED for stat in ("mean", "std")}
     sweep = grouped.agg(
         n_seeds=("seed", "nunique"),
         n_diverged=("diverged", "sum"),
-        val_accuracy_mean=("val_accuracy", "mean"),
-        val_accuracy_std=("val_accuracy", "std"),
-        val_loss_mean=("val_loss", "mean"),
+        **statistics,
     ).reset_index()
     sweep["diverged"] = sweep["n_diverged"] > 0
-    for column in ("val_accuracy_mean", "val_accuracy_std", "val_loss_mean"):
-        sweep.loc[sweep["diverged"], column] = math.nan
+    sweep.loc[sweep["diverged"], list(statistics)] = math.nan
     sweep["variant"] = pd.Categorical(sweep["variant"], variant_order, ordered=True)
     return sweep.sort_values(["variant", "learning_rate"]).reset_index(drop=True)
 
@@ -75,17 +82,17 @@ def select_rates(sweep: pd.DataFrame, default_rate: float) -> pd.DataFrame:
                 f"variant {variant} diverged at every learning rate; add smaller rates "
                 "to tuning.learning_rates"
             )
-        best = finite.sort_values(["val_accuracy_mean", "learning_rate"],
-                                  ascending=[False, True]).iloc[0]
+        mean, std = f"{VALIDATION_ACCURACY}_mean", f"{VALIDATION_ACCURACY}_std"
+        best = finite.sort_values([mean, "learning_rate"], ascending=[False, True]).iloc[0]
         default = points[points["learning_rate"] == default_rate].iloc[0]
         rows.append({
             "variant": variant,
             "learning_rate": best["learning_rate"],
-            "val_accuracy_mean": best["val_accuracy_mean"],
-            "val_accuracy_std": best["val_accuracy_std"],
+            mean: best[mean],
+            std: best[std],
             "n_seeds": best["n_seeds"],
             "default_learning_rate": default_rate,
-            "default_val_accuracy_mean": default["val_accuracy_mean"],
+            f"default_{mean}": default[mean],
             "default_diverged": bool(default["diverged"]),
         })
     return pd.DataFrame(rows)
@@ -122,15 +129,15 @@ def compare_tuned(test: pd.DataFrame, baseline: str, variant_order) -> pd.DataFr
 
 
 def accuracy_stats(runs: pd.DataFrame) -> dict:
-    accuracy = runs["test_accuracy"]
+    accuracy = runs[TEST_ACCURACY]
     return {"n": len(runs), "n_diverged": int(runs["diverged"].sum()),
-            "test_accuracy_mean": accuracy.mean(), "test_accuracy_std": accuracy.std()}
+            f"{TEST_ACCURACY}_mean": accuracy.mean(), f"{TEST_ACCURACY}_std": accuracy.std()}
 
 
 def difference(runs: pd.DataFrame, reference: pd.DataFrame) -> dict:
     """Mean difference of test accuracy and its 95% Welch interval (diverged runs excluded)."""
-    sample = runs["test_accuracy"].dropna().tolist()
-    base = reference["test_accuracy"].dropna().tolist()
+    sample = runs[TEST_ACCURACY].dropna().tolist()
+    base = reference[TEST_ACCURACY].dropna().tolist()
     if not sample or not base:
         return {"note": "a side diverged at every seed: no difference"}
     row = {"mean_difference": sum(sample) / len(sample) - sum(base) / len(base)}
@@ -157,16 +164,16 @@ def verdicts(test: pd.DataFrame, num_classes: int) -> pd.DataFrame:
             reference = test[(test["variant"] == finding["reference"]) & (test["setting"] == setting)]
             row = {"finding": finding["finding"], "claim": finding["claim"], "setting": setting,
                    "variant": finding["variant"], "learning_rate": runs["learning_rate"].iloc[0],
-                   "test_accuracy_mean": runs["test_accuracy"].mean(),
+                   f"{TEST_ACCURACY}_mean": runs[TEST_ACCURACY].mean(),
                    "reference": finding["reference"],
                    "reference_learning_rate": reference["learning_rate"].iloc[0],
-                   "reference_test_accuracy_mean": reference["test_accuracy"].mean()}
+                   f"reference_{TEST_ACCURACY}_mean": reference[TEST_ACCURACY].mean()}
             row |= difference(runs, reference)
             row["criterion"], row["holds"] = decide(finding["test"], row, ceiling)
             rows.append(row)
     columns = ["finding", "claim", "setting", "holds", "criterion", "variant", "learning_rate",
-               "test_accuracy_mean", "reference", "reference_learning_rate",
-               "reference_test_accuracy_mean", "mean_difference", "ci95_low", "ci95_high",
+               f"{TEST_ACCURACY}_mean", "reference", "reference_learning_rate",
+               f"reference_{TEST_ACCURACY}_mean", "mean_difference", "ci95_low", "ci95_high",
                "welch_df", "p_value", "note"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -174,7 +181,7 @@ def verdicts(test: pd.DataFrame, num_classes: int) -> pd.DataFrame:
 def decide(test: str, row: dict, ceiling: float) -> tuple[str, bool]:
     if test == "near_chance":
         return (f"test accuracy <= {ceiling:g} (twice chance)",
-                bool(row["test_accuracy_mean"] <= ceiling))
+                bool(row[f"{TEST_ACCURACY}_mean"] <= ceiling))
     if "mean_difference" not in row:
         return "no difference: a side diverged", False
     has_interval = "ci95_low" in row

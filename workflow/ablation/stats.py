@@ -4,9 +4,11 @@ import math
 
 import pandas as pd
 
+from ablation import metrics
 from ablation.integrity import verified_record
 
-METRICS = ["loss", "accuracy", "val_loss", "val_accuracy"]
+# The study's trainings are measured on the test set after every epoch.
+TEST_ACCURACY = metrics.on(metrics.TEST, "accuracy")
 
 
 def collect_histories(dataset: str, runs: list[dict]) -> pd.DataFrame:
@@ -19,7 +21,7 @@ def collect_histories(dataset: str, runs: list[dict]) -> pd.DataFrame:
     frames = []
     for run in runs:
         sidecar = verified_record(run["provenance"], {"history": run["history"]})
-        history = pd.read_csv(run["history"])
+        history = metrics.read_history(run["history"], metrics.TEST)
         history.insert(0, "seed", run["seed"])
         history.insert(0, "variant", run["variant"])
         history.insert(0, "dataset", dataset)
@@ -36,17 +38,15 @@ def final_epochs(histories: pd.DataFrame) -> pd.DataFrame:
 
 
 def summarize(histories: pd.DataFrame, variant_order: list[str]) -> pd.DataFrame:
-    """Per variant: final test accuracy/loss as mean, sample std and n over seeds."""
+    """Per variant: each final test metric as mean and sample std, and n, over seeds."""
     final = final_epochs(histories)
     training_seconds = histories.groupby(["dataset", "variant", "seed"])["seconds"].sum()
     grouped = final.groupby(["dataset", "variant"], sort=False)
+    tested = [metrics.on(metrics.TEST, metric) for metric in metrics.RECORDED]
     summary = grouped.agg(
         n_seeds=("seed", "nunique"),
         parameters=("parameters", "first"),
-        test_accuracy_mean=("val_accuracy", "mean"),
-        test_accuracy_std=("val_accuracy", "std"),
-        test_loss_mean=("val_loss", "mean"),
-        test_loss_std=("val_loss", "std"),
+        **{f"{column}_{stat}": (column, stat) for column in tested for stat in ("mean", "std")},
         data_sha256=("data_sha256", "first"),
     ).reset_index()
     seconds = training_seconds.groupby(["dataset", "variant"]).mean()
@@ -92,8 +92,8 @@ def compare_with_baseline(histories: pd.DataFrame, baseline: str) -> pd.DataFram
         if variant == baseline:
             continue
         reference = final[(final["dataset"] == dataset) & (final["variant"] == baseline)]
-        sample = group["val_accuracy"].tolist()
-        base = reference["val_accuracy"].tolist()
+        sample = group[TEST_ACCURACY].tolist()
+        base = reference[TEST_ACCURACY].tolist()
         interval = welch_interval(sample, base)
         row = {
             "dataset": dataset,

@@ -16,14 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ablation import provenance
+from ablation import metrics, provenance
 from ablation.data import load_split_as_pixels
 from ablation.files import replaced, write_json, write_text
 from ablation.integrity import outputs_digests
 
 log = logging.getLogger(__name__)
-
-HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
 
 
 class NonFiniteLoss(FloatingPointError):
@@ -85,7 +83,7 @@ def build_compiled_model(spec: dict, settings: dict, input_shape, num_classes: i
         optimizer=keras.optimizers.Adam(learning_rate=settings["learning_rate"]),
         # Categorical cross-entropy on integer labels.
         loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        metrics=metrics.COMPILED,
         steps_per_execution=STEPS_PER_EXECUTION,
         # XLA; Keras ignores it while op determinism is on, so only with `fast`.
         jit_compile=bool(settings.get("fast")),
@@ -93,10 +91,12 @@ def build_compiled_model(spec: dict, settings: dict, input_shape, num_classes: i
     return model
 
 
-def write_history(path, rows) -> None:
-    """Metrics only, in full float precision, so that equal runs give equal bytes."""
-    lines = [",".join(HISTORY_COLUMNS)]
-    lines += [",".join(repr(row[column]) for column in HISTORY_COLUMNS) for row in rows]
+def write_history(path, rows, split: str) -> None:
+    """Metrics only, in full float precision, so that equal runs give equal bytes;
+    ``split`` names the evaluation data (see ablation.metrics)."""
+    columns = metrics.history_columns(split)
+    lines = [",".join(columns)]
+    lines += [",".join(repr(row[column]) for column in columns) for row in rows]
     write_text(path, "\n".join(lines) + "\n")
 
 
@@ -151,8 +151,9 @@ class Curves:
     are never a job output (README, "Live training curves").
     """
 
-    def __init__(self, directory):
+    def __init__(self, directory, names):
         self.directory = Path(directory)
+        self.names = names
 
     def start(self, model, input_shape, rows) -> None:
         import tensorflow as tf
@@ -175,7 +176,7 @@ class Curves:
         import tensorflow as tf
 
         with self.writer.as_default():
-            for name in HISTORY_COLUMNS[1:]:
+            for name in self.names:
                 tf.summary.scalar(name, row[name], step=row["epoch"])
         self.writer.flush()
 
@@ -190,7 +191,8 @@ def train(
     seed: int,
     dataset: dict,
     train_path,
-    test_path,
+    evaluation_path,
+    evaluation_split: str,
     checkpoint_dir,
     tensorboard_dir,
     outputs: dict,
@@ -200,20 +202,30 @@ def train(
 
     ``settings`` holds the global training settings (epochs, batch_size,
     learning_rate, threads, train_subset); ``dataset`` the dataset's name,
-    digest and class count. The curves go to ``tensorboard_dir``.
+    digest and class count. After each epoch the model is measured on the data at
+    ``evaluation_path``, and ``evaluation_split`` says which split that is
+    (``metrics.TEST`` or ``metrics.VALIDATION``): it names those numbers in the
+    history, the log and the curves. The curves go to ``tensorboard_dir``.
     """
+    columns = metrics.history_columns(evaluation_split)
     started = time.monotonic()
     # Data first: the float32 arrays are freed before TensorFlow takes its memory.
     x_train, y_train = load_split_as_pixels(train_path, settings.get("train_subset") or None)
-    x_test, y_test = load_split_as_pixels(test_path)
+    x_evaluation, y_evaluation = load_split_as_pixels(evaluation_path)
     configure_tensorflow(seed, settings["threads"], deterministic=not settings.get("fast"))
     import tensorflow as tf
 
     train_size = len(x_train)
-    x_train, y_train, x_test, y_test = map(tf.constant, (x_train, y_train, x_test, y_test))
-    test_batches = batches(x_test, y_test, np.arange(len(y_test)), settings["batch_size"])
+    x_train, y_train, x_evaluation, y_evaluation = map(
+        tf.constant, (x_train, y_train, x_evaluation, y_evaluation)
+    )
+    evaluation_batches = batches(
+        x_evaluation, y_evaluation, np.arange(len(y_evaluation)), settings["batch_size"]
+    )
 
-    identity = {"spec": spec, "settings": settings, "seed": seed, "data": dataset["digest"]}
+    # The columns too: a checkpoint's rows name its metrics.
+    identity = {"spec": spec, "settings": settings, "seed": seed, "data": dataset["digest"],
+                "columns": columns}
     checkpoint = Checkpoint(checkpoint_dir, identity)
     resumed = checkpoint.load()
     if resumed:
@@ -224,7 +236,7 @@ def train(
             spec, settings, tuple(x_train.shape[1:]), dataset["num_classes"]
         )
         rows, epoch_seconds = [], []
-    curves = Curves(tensorboard_dir)
+    curves = Curves(tensorboard_dir, columns[1:])
     curves.start(model, tuple(x_train.shape[1:]), rows)
 
     for epoch in range(len(rows) + 1, settings["epochs"] + 1):
@@ -235,13 +247,17 @@ def train(
             epochs=1,
             shuffle=False,  # the batches come in the (seed, epoch) order already
             verbose=0,
-            validation_data=test_batches,
+            validation_data=evaluation_batches,
         )
         seconds = time.monotonic() - epoch_started
-        row = {"epoch": epoch} | {
-            name: float(fit.history[name][-1]) for name in HISTORY_COLUMNS[1:]
+        row = {"epoch": epoch}
+        row |= {metric: float(fit.history[metric][-1]) for metric in metrics.RECORDED}
+        # Keras calls the numbers on validation_data val_*, whatever that data is.
+        row |= {
+            metrics.on(evaluation_split, metric): float(fit.history[f"val_{metric}"][-1])
+            for metric in metrics.RECORDED
         }
-        if not all(math.isfinite(row[name]) for name in HISTORY_COLUMNS[1:]):
+        if not all(math.isfinite(row[name]) for name in columns[1:]):
             raise NonFiniteLoss(
                 f"{dataset['name']} variant {spec['name']}, seed {seed}: loss became "
                 f"{row['loss']} in epoch {epoch}; lower training.learning_rate "
@@ -250,16 +266,15 @@ def train(
         rows.append(row)
         epoch_seconds.append(seconds)
         log.info(
-            "epoch %d/%d loss=%.4f accuracy=%.4f val_loss=%.4f val_accuracy=%.4f (%.1f s)",
-            epoch, settings["epochs"], row["loss"], row["accuracy"],
-            row["val_loss"], row["val_accuracy"], seconds,
+            "epoch %d/%d %s (%.1f s)", epoch, settings["epochs"],
+            " ".join(f"{name}={row[name]:.4f}" for name in columns[1:]), seconds,
         )
         checkpoint.save(model, rows, epoch_seconds)
         curves.add(row)
 
     curves.close()
     save_model_atomically(model, outputs["model"])
-    write_history(outputs["history"], rows)
+    write_history(outputs["history"], rows, evaluation_split)
     write_json(
         outputs["provenance"],
         {

@@ -1,9 +1,10 @@
 """The learning-rate sweep's jobs: the validation split, one sweep point, the test evaluation.
 
 A sweep point is an ordinary training (``ablation.training.train``, unchanged)
-whose "test" data is the validation split carved from the training set, so its
-history's ``val_*`` columns are validation numbers. The test set is read once,
-by ``evaluate_on_test``, after selection, and only for the runs it needs.
+evaluated on the validation split carved from the training set, so its history's
+evaluation columns are ``val_*``. The test set is read once, by
+``evaluate_on_test``, after selection, and only for the runs it needs; its numbers
+are ``test_*``.
 """
 
 import json
@@ -13,6 +14,7 @@ import shutil
 import numpy as np
 import pandas as pd
 
+from ablation import metrics
 from ablation.data import load_split, load_split_as_pixels, save_split
 from ablation.files import write_json, write_text
 from ablation.integrity import outputs_digests, verified_record
@@ -55,7 +57,8 @@ def train_sweep_point(*, spec, settings, seed, dataset, train_path, validation_p
     untrained model when the first epoch diverged) and a sidecar saying so."""
     try:
         train(spec=spec, settings=settings, seed=seed, dataset=dataset,
-              train_path=train_path, test_path=validation_path,
+              train_path=train_path, evaluation_path=validation_path,
+              evaluation_split=metrics.VALIDATION,
               checkpoint_dir=checkpoint_dir, tensorboard_dir=tensorboard_dir,
               outputs=outputs, source_directory=source_directory)
     except NonFiniteLoss as error:
@@ -76,7 +79,7 @@ def record_divergence(spec, settings, seed, dataset, train_path, checkpoint_dir,
         images, _ = load_split(train_path)
         model = build_compiled_model(spec, settings, images.shape[1:], dataset["num_classes"])
         save_model_atomically(model, outputs["model"])
-    write_history(outputs["history"], rows)
+    write_history(outputs["history"], rows, metrics.VALIDATION)
     write_json(outputs["provenance"], {
         "dataset": dataset["name"],
         "data_sha256": dataset["digest"],
@@ -93,7 +96,7 @@ def record_divergence(spec, settings, seed, dataset, train_path, checkpoint_dir,
 
 
 def evaluate_on_test(runs: list[dict], test_path, batch_size: int, threads: int, output) -> None:
-    """Test loss and accuracy of each of ``runs`` (dicts with ``variant``, ``setting``,
+    """Each metric on the test set, of each of ``runs`` (dicts with ``variant``, ``setting``,
     ``learning_rate``, ``seed``, ``model``, ``provenance``); diverged runs are listed
     with empty numbers. Each model is checked against its recorded SHA-256 first."""
     import keras
@@ -108,11 +111,13 @@ def evaluate_on_test(runs: list[dict], test_path, batch_size: int, threads: int,
         row = {key: run[key] for key in ("variant", "setting", "learning_rate", "seed")}
         row["diverged"] = bool(record.get("diverged", False))
         if row["diverged"]:
-            row |= {"test_loss": float("nan"), "test_accuracy": float("nan")}
+            measured = dict.fromkeys(metrics.RECORDED, float("nan"))
         else:
             model = keras.models.load_model(run["model"], safe_mode=True)
-            loss, accuracy = model.evaluate(images, labels, batch_size=batch_size, verbose=0)
-            row |= {"test_loss": float(loss), "test_accuracy": float(accuracy)}
+            measured = model.evaluate(images, labels, batch_size=batch_size, verbose=0,
+                                      return_dict=True)
+        row |= {metrics.on(metrics.TEST, metric): float(measured[metric])
+                for metric in metrics.RECORDED}
         log.info("%s", row)
         rows.append(row)
     pd.DataFrame(rows).to_csv(output, index=False)

@@ -2,7 +2,9 @@
 
 import pandas as pd
 
+from ablation import metrics
 from ablation.plots import plot_loss_comparison, plt, save_figure
+from ablation.selection import VALIDATION_ACCURACY
 
 
 def plot_learning_rate_sweep(sweep: pd.DataFrame, selected: pd.DataFrame,
@@ -12,18 +14,18 @@ def plot_learning_rate_sweep(sweep: pd.DataFrame, selected: pd.DataFrame,
     figure, axis = plt.subplots(figsize=(7.5, 4.5))
     chosen = selected.set_index("variant")["learning_rate"]
     marked_divergence = False
+    mean, std = f"{VALIDATION_ACCURACY}_mean", f"{VALIDATION_ACCURACY}_std"
     for variant in variant_order:
         points = sweep[sweep["variant"] == variant]
         finite = points[~points["diverged"]]
-        (line,) = axis.plot(finite["learning_rate"], finite["val_accuracy_mean"],
-                            marker="o", label=variant)
+        (line,) = axis.plot(finite["learning_rate"], finite[mean], marker="o", label=variant)
         color = line.get_color()
         axis.fill_between(finite["learning_rate"],
-                          finite["val_accuracy_mean"] - finite["val_accuracy_std"].fillna(0.0),
-                          finite["val_accuracy_mean"] + finite["val_accuracy_std"].fillna(0.0),
+                          finite[mean] - finite[std].fillna(0.0),
+                          finite[mean] + finite[std].fillna(0.0),
                           color=color, alpha=0.2, linewidth=0)
         best = finite[finite["learning_rate"] == chosen[variant]]
-        axis.scatter(best["learning_rate"], best["val_accuracy_mean"], s=220,
+        axis.scatter(best["learning_rate"], best[mean], s=220,
                      facecolors="none", edgecolors=color, linewidths=2, zorder=3)
         diverged = points[points["diverged"]]
         if len(diverged):
@@ -50,6 +52,6 @@ def plot_tuned_loss(histories: pd.DataFrame, selected: pd.DataFrame, variant_ord
     plot_loss_comparison(
         at_selected_rates, variant_order, paths,
         labels={variant: f"{variant} (lr {chosen[variant]:g})" for variant in variant_order},
-        loss_title="Training loss at the selected rates", accuracy_label="validation accuracy",
+        split=metrics.VALIDATION, loss_title="Training loss at the selected rates",
         legend_columns=2,
     )

@@ -1,3 +1,4 @@
+from ablation import metrics
 from ablation.logs import log_to
 from ablation.settings import read_settings
 from ablation.training import train
@@ -12,7 +13,8 @@ train(
     seed=job["seed"],
     dataset=job["dataset"],
     train_path=snakemake.input.train,
-    test_path=snakemake.input.test,
+    evaluation_path=snakemake.input.test,
+    evaluation_split=metrics.TEST,
     checkpoint_dir=job["checkpoint_dir"],
     tensorboard_dir=f"results/{run.dataset}/tensorboard/{run.variant}/seed{run.seed}",
     outputs=snakemake.output,
