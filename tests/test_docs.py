@@ -20,8 +20,9 @@ Commands of the SLURM, GPU, Jupyter and other-project kinds are only checked for
 their phrase; every other command is dry-run (`-n`; `make run ARGS="... -n"`) in one
 copy of the repository's files with no `../shared` beside it. `/path/to/NAME` in a
 command or example file stands for a directory of the reader's: the test substitutes
-an empty directory. A command with `...` in it is a pattern, not a command. A `yaml` block whose first line is `# NAME.yaml` is an example
-file the reader writes: the test writes it into the copy first.
+an empty directory. A command with `...` in it is a pattern, not a command. A `yaml`
+block whose first line is `# NAME.yaml` is an example file the reader writes: the test
+writes it into the copy first.
 """
 
 import os
