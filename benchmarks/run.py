@@ -1,6 +1,12 @@
 """Side-by-side performance of the workflow, measured in one run on one machine.
 
     make bench            # or: .venv-bench/bin/python benchmarks/run.py [--mirror DIR] [--quick]
+    make bench ARGS="--mirror /path/to/mnist"    # MNIST from a local copy
+
+MNIST comes from --mirror, a directory with the four .gz files; without it, from
+../shared/data/mnist when that directory exists beside the clone (this project's
+development layout, a convenience: the run says which it used and results.md records
+it), else from the default mirrors of config/config.yaml (needs the internet).
 
 (a) training epochs of the workflow's code, a plain Keras script and PyTorch, interleaved
     A B C A B C, plus the levers tried (threads, steps per execution, XLA, oneDNN off);
@@ -211,10 +217,12 @@ def main():
     default_mirror = REPO.parent / "shared" / "data" / "mnist"
     parser.add_argument("--mirror", default=str(default_mirror) if default_mirror.is_dir() else None,
                         help="a local MNIST mirror directory (default: ../shared/data/mnist if "
-                             "present, else the config's mirrors)")
+                             "present, else the config's mirrors, which need the internet)")
     parser.add_argument("--quick", action="store_true",
                         help="1 round, 2 ablation epochs: for trying the script, not for results")
     options = parser.parse_args()
+    print(f"MNIST from {options.mirror or 'the default mirrors of config/config.yaml'}"
+          " (choose with --mirror DIR)", flush=True)
     rounds, ablation_epochs = (1, 2) if options.quick else (3, 10)
     WORK.mkdir(parents=True, exist_ok=True)
     settings = {"rounds": rounds, "epochs per run": 3, "ablation_epochs": ablation_epochs,
