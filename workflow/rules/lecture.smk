@@ -3,11 +3,24 @@
 # removed when the notebook fails, so no half-run notebook looks finished.
 rule lecture:
     input:
-        model=get_lecture_run("models", "keras"),
-        provenance=get_lecture_run("histories", "json"),
-        test="results/{dataset}/data/test.npz",
-        histories="results/{dataset}/histories.csv",
-        settings=get_settings("lecture", get_lecture_settings),
+        # The baseline's model, of the reference seed.
+        model=get_reference_run(
+            rules.train.output.model, variant=config["report"]["baseline"]
+        ),
+        provenance=get_reference_run(
+            rules.train.output.provenance, variant=config["report"]["baseline"]
+        ),
+        test=rules.normalize.output.test,
+        histories=rules.aggregate.output.histories,
+        settings=get_settings(
+            "lecture",
+            lambda wildcards: {
+                "sample": config["report"]["lecture_sample"],
+                "class_names": get_source(wildcards.dataset)["class_names"],
+                "variants": list(VARIANT_SPECS),
+                "threads": get_training_threads(),
+            },
+        ),
     output:
         notebook=report(
             "results/{dataset}/lecture/lecture.ipynb",
@@ -29,7 +42,7 @@ rule lecture:
 
 rule render_lecture:
     input:
-        notebook="results/{dataset}/lecture/lecture.ipynb",
+        notebook=rules.lecture.output.notebook,
     output:
         html=report(
             "results/{dataset}/lecture/lecture.html",
