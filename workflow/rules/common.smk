@@ -26,6 +26,17 @@ os.environ.update(
     PATH=os.pathsep.join(
         filter(None, [str(Path(sys.executable).parent), os.environ.get("PATH")])
     ),
+    # Jupyter looks here first for the kernel that the lecture notebook names
+    # (notebooks/kernels/python3): Python whose C-level output, TensorFlow's C++
+    # log lines (oneDNN notices, "E0000 ..."), goes to the terminal rather than
+    # into red notebook cells that a student reads as errors; TF_CPP_MIN_LOG_LEVEL
+    # there leaves the few that TensorFlow writes at import regardless. The rule
+    # scripts keep these lines in their logs.
+    JUPYTER_PATH=os.pathsep.join(
+        filter(
+            None, [str(Path(PACKAGE_ROOT, "notebooks")), os.environ.get("JUPYTER_PATH")]
+        )
+    ),
 )
 # Between-workflow cache location: the profile turns --cache on; this default
 # makes it work without setting the variable (README, "How caching works").

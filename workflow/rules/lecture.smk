@@ -1,3 +1,12 @@
+import json
+
+# The kernel that runs the notebook (JUPYTER_PATH, common.smk) shapes what the
+# executed notebook shows, so its spec is part of the lecture's settings.
+LECTURE_KERNEL = json.loads(
+    Path(PACKAGE_ROOT, "notebooks", "kernels", "python3", "kernel.json").read_text()
+)
+
+
 # The executed notebook is the rule's output and its notebook log at once:
 # Snakemake saves an executed notebook only as a log, and as an output it is
 # removed when the notebook fails, so no half-run notebook looks finished.
@@ -19,6 +28,7 @@ rule lecture:
                 "class_names": get_source(wildcards.dataset)["class_names"],
                 "variants": list(VARIANT_SPECS),
                 "threads": get_training_threads(),
+                "kernel": LECTURE_KERNEL,
             },
         ),
     output:
