@@ -1,19 +1,10 @@
-# mnist-ablation: a LeNet-style CNN ablation study on MNIST-style datasets.
-# The stages live in workflow/rules/; config/README.md explains the study's settings.
+# The entry point for `snakemake` run from the repository root. The workflow is
+# workflow/Snakefile, where the Snakemake Workflow Catalog and modules look for it.
 
 
-configfile: "config/config.yaml"
+include: "workflow/Snakefile"
 
 
-include: "workflow/rules/common.smk"
-include: "workflow/rules/data.smk"
-include: "workflow/rules/train.smk"
-include: "workflow/rules/report.smk"
-include: "workflow/rules/tuning.smk"
-include: "workflow/rules/lecture.smk"
-
-
-rule all:
-    default_target: True
-    input:
-        get_final_targets(),
+# Snakemake takes the default target only from rules of the Snakefile it runs,
+# never from an included one (snakemake/snakemake#2773), hence this line.
+workflow.default_target = "all"

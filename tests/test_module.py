@@ -53,7 +53,7 @@ def test_another_project_adds_a_variant_and_reuses_the_cached_trainings(tmp_path
     update_config(config, tiny_config([url], sha256))
     config["variants"].append(EXTRA_VARIANT)
     (project / "config" / "config.yaml").write_text(yaml.safe_dump(config))
-    (project / "Snakefile").write_text(project_snakefile(REPO / "Snakefile"))
+    (project / "Snakefile").write_text(project_snakefile(REPO / "workflow" / "Snakefile"))
     # A copy of the clone's cache: the run adds to it, and other tests read that one.
     cache = tmp_path / "cache"
     shutil.copytree(base.cache, cache)

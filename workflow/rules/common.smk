@@ -1,3 +1,6 @@
+# Process set-up, config validation and the helpers that several rules share. A
+# rule's own settings are written in the rule, in its stage's .smk file.
+
 import os
 import sys
 from pathlib import Path
@@ -22,6 +25,17 @@ os.environ.update(
     # when .venv/bin/snakemake runs without an activated environment.
     PATH=os.pathsep.join(
         filter(None, [str(Path(sys.executable).parent), os.environ.get("PATH")])
+    ),
+    # Jupyter looks here first for the kernel that the lecture notebook names
+    # (notebooks/kernels/python3): Python whose C-level output, TensorFlow's C++
+    # log lines (oneDNN notices, "E0000 ..."), goes to the terminal rather than
+    # into red notebook cells that a student reads as errors; TF_CPP_MIN_LOG_LEVEL
+    # there leaves the few that TensorFlow writes at import regardless. The rule
+    # scripts keep these lines in their logs.
+    JUPYTER_PATH=os.pathsep.join(
+        filter(
+            None, [str(Path(PACKAGE_ROOT, "notebooks")), os.environ.get("JUPYTER_PATH")]
+        )
     ),
 )
 # Between-workflow cache location: the profile turns --cache on; this default
@@ -93,13 +107,6 @@ def get_dataset_info(dataset):
     }
 
 
-def get_raw_files(wildcards):
-    return {
-        name.replace("-", "_"): f"results/{wildcards.dataset}/raw/{name}.gz"
-        for name in FILE_NAMES
-    }
-
-
 def get_script(rule_name):
     """The path of a rule's script or notebook, as the rule declares it. ``rules``
     knows the rule by the name it has here, even in a module that renames its rules."""
@@ -127,95 +134,32 @@ def get_settings(rule_name, make_settings):
     return settings_file
 
 
-def get_fetch_settings(wildcards):
-    # Mirrors are deliberately left out: where a file came from does not
-    # change what it is, and its SHA-256 is pinned.
-    return {"sha256": get_source(wildcards.dataset)["sha256"][wildcards.file]}
-
-
-def get_normalize_settings(wildcards):
-    source = get_source(wildcards.dataset)
-    return {
-        "sha256": source["sha256"],
-        "sizes": {"train": source["train_size"], "test": source["test_size"]},
-        "num_classes": len(source["class_names"]),
-    }
-
-
 def get_training_threads():
     return config["training"]["threads"]
 
 
-def get_train_settings(wildcards):
-    """Everything a training result depends on; Snakemake reruns it when this changes."""
+def get_training_settings(wildcards, checkpoint_dir, **training):
+    """Everything a result of rule train or tune depends on; Snakemake reruns it when
+    this changes. ``training`` overrides keys of the config's training section."""
     return {
         "dataset": get_dataset_info(wildcards.dataset),
         "spec": VARIANT_SPECS[wildcards.variant],
         # Seeds are the job's own; the list of all seeds is not part of it.
-        "settings": {k: v for k, v in config["training"].items() if k != "seeds"},
+        "settings": {k: v for k, v in config["training"].items() if k != "seeds"}
+        | training,
         "seed": int(wildcards.seed),
-        "checkpoint_dir": f"results/{wildcards.dataset}/checkpoints/{wildcards.variant}/seed{wildcards.seed}",
+        "checkpoint_dir": checkpoint_dir,
     }
-
-
-def get_evaluate_settings(wildcards):
-    return {
-        "batch_size": config["training"]["batch_size"],
-        "threads": get_training_threads(),
-    }
-
-
-def get_aggregate_settings(wildcards):
-    return {
-        "runs": get_run_grid(),
-        "variants": list(VARIANT_SPECS),
-        "baseline": config["report"]["baseline"],
-    }
-
-
-def get_variant_list_settings(wildcards):
-    return {"variants": list(VARIANT_SPECS)}
-
-
-def get_filter_settings(wildcards):
-    return {"title": get_figure_title(wildcards)}
-
-
-def get_prediction_settings(wildcards):
-    return {
-        "title": get_figure_title(wildcards),
-        "indices": config["report"]["prediction_indices"],
-        "class_names": get_source(wildcards.dataset)["class_names"],
-    }
-
-
-def get_confusion_settings(wildcards):
-    return {
-        "title": get_figure_title(wildcards),
-        "class_names": get_source(wildcards.dataset)["class_names"],
-    }
-
-
-def get_lecture_settings(wildcards):
-    return {
-        "sample": config["report"]["lecture_sample"],
-        "class_names": get_source(wildcards.dataset)["class_names"],
-        "variants": list(VARIANT_SPECS),
-        "threads": get_training_threads(),
-    }
-
-
-def get_lecture_run(kind, extension):
-    """The baseline's model or history record, of the reference seed."""
-    baseline = config["report"]["baseline"]
-    return (
-        f"results/{{dataset}}/{kind}/{baseline}/seed{get_reference_seed()}.{extension}"
-    )
 
 
 def get_reference_seed():
     """The seed whose model the per-variant figures show."""
     return SEEDS[0]
+
+
+def get_reference_run(path, **wildcards):
+    """``path``, an output of rule train or evaluate, of the reference seed's run."""
+    return expand(path, seed=get_reference_seed(), **wildcards, allow_missing=True)[0]
 
 
 def get_conv_variants():
@@ -224,18 +168,6 @@ def get_conv_variants():
 
 def get_figure_title(wildcards):
     return f"{wildcards.dataset} {wildcards.variant} seed {get_reference_seed()}"
-
-
-def get_run_grid():
-    """(variant, seed) pairs in the order of get_run_files()."""
-    return [[variant, seed] for variant in VARIANT_SPECS for seed in SEEDS]
-
-
-def get_run_files(kind, extension):
-    return [
-        f"results/{{dataset}}/{kind}/{variant}/seed{seed}.{extension}"
-        for variant, seed in get_run_grid()
-    ]
 
 
 def get_final_targets():
@@ -272,108 +204,4 @@ def get_final_targets():
             )
     if len(DATASETS) > 1:
         targets += expand("results/accuracy_by_dataset.{ext}", ext=["png", "svg"])
-    return targets
-
-
-# The learning-rate sweep (workflow/rules/tuning.smk); none of this reaches the
-# default study's jobs, so a tuning section leaves their settings as they are.
-def get_tuning():
-    return config["tuning"]
-
-
-def rate_label(learning_rate):
-    """How a learning rate appears in paths: Python's shortest repr (0.0001, 0.003)."""
-    return repr(float(learning_rate))
-
-
-def get_tuning_rates():
-    """The grid plus the default rate, which the fair comparison needs next to it."""
-    rates = set(get_tuning()["learning_rates"]) | {config["training"]["learning_rate"]}
-    return [rate_label(rate) for rate in sorted(rates)]
-
-
-def get_tuning_grid():
-    """(variant, learning rate, seed) of every sweep point, in the order of get_tuning_files()."""
-    return [
-        [variant, float(rate), seed]
-        for variant in VARIANT_SPECS
-        for rate in get_tuning_rates()
-        for seed in get_tuning()["seeds"]
-    ]
-
-
-def get_tuning_files(extension):
-    return [
-        f"results/{{dataset}}/tuning/runs/{variant}/lr{rate_label(rate)}/seed{seed}.{extension}"
-        for variant, rate, seed in get_tuning_grid()
-    ]
-
-
-def get_tuning_split_settings(wildcards):
-    return {
-        "train_size": get_source(wildcards.dataset)["train_size"],
-        "validation_size": get_tuning()["validation_size"],
-        "split_seed": get_tuning()["split_seed"],
-    }
-
-
-def get_tune_settings(wildcards):
-    """A study training's settings with the sweep's rate and epochs: train() runs it."""
-    settings = get_train_settings(wildcards)
-    settings["settings"] |= {
-        "learning_rate": float(wildcards.lr),
-        "epochs": get_tuning()["epochs"],
-    }
-    settings["checkpoint_dir"] = (
-        f"results/{wildcards.dataset}/tuning/checkpoints/"
-        f"{wildcards.variant}/lr{wildcards.lr}/seed{wildcards.seed}"
-    )
-    return settings
-
-
-def get_tuning_select_settings(wildcards):
-    return {
-        "runs": get_tuning_grid(),
-        "variants": list(VARIANT_SPECS),
-        "default_learning_rate": config["training"]["learning_rate"],
-    }
-
-
-def get_tuning_test_settings(wildcards):
-    return {
-        "runs": get_tuning_grid(),
-        "seeds": get_tuning()["seeds"],
-        "batch_size": config["training"]["batch_size"],
-        "threads": get_training_threads(),
-    }
-
-
-def get_tuning_compare_settings(wildcards):
-    return {
-        "variants": list(VARIANT_SPECS),
-        "baseline": config["report"]["baseline"],
-        "num_classes": len(get_source(wildcards.dataset)["class_names"]),
-    }
-
-
-def get_tuning_plot_settings(wildcards):
-    return {
-        "variants": list(VARIANT_SPECS),
-        "default_learning_rate": config["training"]["learning_rate"],
-    }
-
-
-def get_tuning_targets():
-    targets = []
-    for dataset in DATASETS:
-        tuning = f"results/{dataset}/tuning"
-        targets += [
-            f"{tuning}/{table}.csv"
-            for table in ("sweep", "selected", "comparisons", "findings")
-        ]
-        targets += expand(
-            f"{tuning}/figures/{{figure}}.{{ext}}",
-            figure=["learning_rate_sweep", "loss_at_selected_rates"],
-            ext=["png", "svg"],
-        )
     return targets

@@ -1,6 +1,13 @@
 rule fetch:
     input:
-        settings=get_settings("fetch", get_fetch_settings),
+        settings=get_settings(
+            "fetch",
+            # Mirrors are deliberately left out: where a file came from does not
+            # change what it is, and its SHA-256 is pinned.
+            lambda wildcards: {
+                "sha256": get_source(wildcards.dataset)["sha256"][wildcards.file]
+            },
+        ),
     output:
         gz="results/{dataset}/raw/{file}.gz",
     log:
@@ -16,8 +23,31 @@ rule fetch:
 
 rule normalize:
     input:
-        unpack(get_raw_files),
-        settings=get_settings("normalize", get_normalize_settings),
+        # One named input per file; normalize.py tells them apart by file name.
+        unpack(
+            lambda wildcards: {
+                name.replace("-", "_"): path
+                for name, path in zip(
+                    FILE_NAMES,
+                    expand(
+                        rules.fetch.output.gz,
+                        dataset=wildcards.dataset,
+                        file=FILE_NAMES,
+                    ),
+                )
+            }
+        ),
+        settings=get_settings(
+            "normalize",
+            lambda wildcards: {
+                "sha256": get_source(wildcards.dataset)["sha256"],
+                "sizes": {
+                    "train": get_source(wildcards.dataset)["train_size"],
+                    "test": get_source(wildcards.dataset)["test_size"],
+                },
+                "num_classes": len(get_source(wildcards.dataset)["class_names"]),
+            },
+        ),
     output:
         train="results/{dataset}/data/train.npz",
         test="results/{dataset}/data/test.npz",

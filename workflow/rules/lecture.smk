@@ -1,13 +1,36 @@
+import json
+
+# The kernel that runs the notebook (JUPYTER_PATH, common.smk) shapes what the
+# executed notebook shows, so its spec is part of the lecture's settings.
+LECTURE_KERNEL = json.loads(
+    Path(PACKAGE_ROOT, "notebooks", "kernels", "python3", "kernel.json").read_text()
+)
+
+
 # The executed notebook is the rule's output and its notebook log at once:
 # Snakemake saves an executed notebook only as a log, and as an output it is
 # removed when the notebook fails, so no half-run notebook looks finished.
 rule lecture:
     input:
-        model=get_lecture_run("models", "keras"),
-        provenance=get_lecture_run("histories", "json"),
-        test="results/{dataset}/data/test.npz",
-        histories="results/{dataset}/histories.csv",
-        settings=get_settings("lecture", get_lecture_settings),
+        # The baseline's model, of the reference seed.
+        model=get_reference_run(
+            rules.train.output.model, variant=config["report"]["baseline"]
+        ),
+        provenance=get_reference_run(
+            rules.train.output.provenance, variant=config["report"]["baseline"]
+        ),
+        test=rules.normalize.output.test,
+        histories=rules.aggregate.output.histories,
+        settings=get_settings(
+            "lecture",
+            lambda wildcards: {
+                "sample": config["report"]["lecture_sample"],
+                "class_names": get_source(wildcards.dataset)["class_names"],
+                "variants": list(VARIANT_SPECS),
+                "threads": get_training_threads(),
+                "kernel": LECTURE_KERNEL,
+            },
+        ),
     output:
         notebook=report(
             "results/{dataset}/lecture/lecture.ipynb",
@@ -29,7 +52,7 @@ rule lecture:
 
 rule render_lecture:
     input:
-        notebook="results/{dataset}/lecture/lecture.ipynb",
+        notebook=rules.lecture.output.notebook,
     output:
         html=report(
             "results/{dataset}/lecture/lecture.html",

@@ -1,8 +1,29 @@
+# Every training run, (variant, seed), in the order of aggregate's input files.
+RUN_GRID = [[variant, seed] for variant in VARIANT_SPECS for seed in SEEDS]
+
+
 rule aggregate:
     input:
-        histories=get_run_files("histories", "csv"),
-        provenance=get_run_files("histories", "json"),
-        settings=get_settings("aggregate", get_aggregate_settings),
+        histories=expand(
+            rules.train.output.history,
+            variant=list(VARIANT_SPECS),
+            seed=SEEDS,
+            allow_missing=True,
+        ),
+        provenance=expand(
+            rules.train.output.provenance,
+            variant=list(VARIANT_SPECS),
+            seed=SEEDS,
+            allow_missing=True,
+        ),
+        settings=get_settings(
+            "aggregate",
+            lambda wildcards: {
+                "runs": RUN_GRID,
+                "variants": list(VARIANT_SPECS),
+                "baseline": config["report"]["baseline"],
+            },
+        ),
     output:
         histories=report(
             "results/{dataset}/histories.csv",
@@ -32,8 +53,10 @@ rule aggregate:
 
 rule plot_loss_comparison:
     input:
-        histories="results/{dataset}/histories.csv",
-        settings=get_settings("plot_loss_comparison", get_variant_list_settings),
+        histories=rules.aggregate.output.histories,
+        settings=get_settings(
+            "plot_loss_comparison", lambda wildcards: {"variants": list(VARIANT_SPECS)}
+        ),
     output:
         png=report(
             "results/{dataset}/figures/loss_comparison.png",
@@ -52,8 +75,10 @@ rule plot_loss_comparison:
 
 rule plot_filters:
     input:
-        weights=f"results/{{dataset}}/weights/{{variant}}/seed{get_reference_seed()}.npz",
-        settings=get_settings("plot_filters", get_filter_settings),
+        weights=get_reference_run(rules.evaluate.output.weights),
+        settings=get_settings(
+            "plot_filters", lambda wildcards: {"title": get_figure_title(wildcards)}
+        ),
     output:
         png=report(
             "results/{dataset}/figures/filters/{variant}.png",
@@ -76,9 +101,16 @@ rule plot_filters:
 
 rule plot_predictions:
     input:
-        predictions=f"results/{{dataset}}/predictions/{{variant}}/seed{get_reference_seed()}.csv",
-        test="results/{dataset}/data/test.npz",
-        settings=get_settings("plot_predictions", get_prediction_settings),
+        predictions=get_reference_run(rules.evaluate.output.predictions),
+        test=rules.normalize.output.test,
+        settings=get_settings(
+            "plot_predictions",
+            lambda wildcards: {
+                "title": get_figure_title(wildcards),
+                "indices": config["report"]["prediction_indices"],
+                "class_names": get_source(wildcards.dataset)["class_names"],
+            },
+        ),
     output:
         png=report(
             "results/{dataset}/figures/predictions/{variant}.png",
@@ -98,8 +130,14 @@ rule plot_predictions:
 
 rule plot_confusion:
     input:
-        predictions=f"results/{{dataset}}/predictions/{{variant}}/seed{get_reference_seed()}.csv",
-        settings=get_settings("plot_confusion", get_confusion_settings),
+        predictions=get_reference_run(rules.evaluate.output.predictions),
+        settings=get_settings(
+            "plot_confusion",
+            lambda wildcards: {
+                "title": get_figure_title(wildcards),
+                "class_names": get_source(wildcards.dataset)["class_names"],
+            },
+        ),
     output:
         png=report(
             "results/{dataset}/figures/confusion/{variant}.png",
@@ -119,8 +157,11 @@ rule plot_confusion:
 
 rule plot_accuracy_by_dataset:
     input:
-        summaries=expand("results/{dataset}/summary.csv", dataset=DATASETS),
-        settings=get_settings("plot_accuracy_by_dataset", get_variant_list_settings),
+        summaries=expand(rules.aggregate.output.summary, dataset=DATASETS),
+        settings=get_settings(
+            "plot_accuracy_by_dataset",
+            lambda wildcards: {"variants": list(VARIANT_SPECS)},
+        ),
     output:
         png=report(
             "results/accuracy_by_dataset.png",

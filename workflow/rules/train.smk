@@ -1,8 +1,14 @@
 rule train:
     input:
-        train="results/{dataset}/data/train.npz",
-        test="results/{dataset}/data/test.npz",
-        settings=get_settings("train", get_train_settings),
+        train=rules.normalize.output.train,
+        test=rules.normalize.output.test,
+        settings=get_settings(
+            "train",
+            lambda wildcards: get_training_settings(
+                wildcards,
+                checkpoint_dir=f"results/{wildcards.dataset}/checkpoints/{wildcards.variant}/seed{wildcards.seed}",
+            ),
+        ),
     output:
         model="results/{dataset}/models/{variant}/seed{seed}.keras",
         history="results/{dataset}/histories/{variant}/seed{seed}.csv",
@@ -31,10 +37,16 @@ rule train:
 # checks the model against the SHA-256 that the training recorded before use.
 rule evaluate:
     input:
-        model="results/{dataset}/models/{variant}/seed{seed}.keras",
-        provenance="results/{dataset}/histories/{variant}/seed{seed}.json",
-        test="results/{dataset}/data/test.npz",
-        settings=get_settings("evaluate", get_evaluate_settings),
+        model=rules.train.output.model,
+        provenance=rules.train.output.provenance,
+        test=rules.normalize.output.test,
+        settings=get_settings(
+            "evaluate",
+            lambda wildcards: {
+                "batch_size": config["training"]["batch_size"],
+                "threads": get_training_threads(),
+            },
+        ),
     output:
         predictions="results/{dataset}/predictions/{variant}/seed{seed}.csv",
         weights="results/{dataset}/weights/{variant}/seed{seed}.npz",

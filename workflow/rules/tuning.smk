@@ -1,6 +1,26 @@
 # The learning-rate sweep: `snakemake --cores 4 tuning`. Not part of `all`: the
 # default study stays the lecture's. Selection reads validation numbers only; the
-# test set is read once, by tuning_test, after selection.
+# test set is read once, by tuning_test, after selection. Nothing here reaches the
+# default study's jobs, so a tuning section leaves their settings as they are.
+
+TUNING = config["tuning"]
+# Every sweep point, (variant, learning rate, seed): the grid plus the default
+# rate, which the fair comparison needs next to it.
+SWEEP_GRID = [
+    [variant, float(rate), seed]
+    for variant in VARIANT_SPECS
+    for rate in sorted(
+        set(TUNING["learning_rates"]) | {config["training"]["learning_rate"]}
+    )
+    for seed in TUNING["seeds"]
+]
+# The same points as rule tune's wildcards, in the same order. A rate appears in
+# paths as Python's shortest repr (0.0001, 0.003).
+SWEEP_RUNS = {
+    "variant": [variant for variant, rate, seed in SWEEP_GRID],
+    "lr": [repr(rate) for variant, rate, seed in SWEEP_GRID],
+    "seed": [seed for variant, rate, seed in SWEEP_GRID],
+}
 
 
 wildcard_constraints:
@@ -9,8 +29,15 @@ wildcard_constraints:
 
 rule tuning_split:
     input:
-        train="results/{dataset}/data/train.npz",
-        settings=get_settings("tuning_split", get_tuning_split_settings),
+        train=rules.normalize.output.train,
+        settings=get_settings(
+            "tuning_split",
+            lambda wildcards: {
+                "train_size": get_source(wildcards.dataset)["train_size"],
+                "validation_size": TUNING["validation_size"],
+                "split_seed": TUNING["split_seed"],
+            },
+        ),
     output:
         train="results/{dataset}/tuning/data/train.npz",
         validation="results/{dataset}/tuning/data/validation.npz",
@@ -28,9 +55,20 @@ rule tuning_split:
 
 rule tune:
     input:
-        train="results/{dataset}/tuning/data/train.npz",
-        validation="results/{dataset}/tuning/data/validation.npz",
-        settings=get_settings("tune", get_tune_settings),
+        train=rules.tuning_split.output.train,
+        validation=rules.tuning_split.output.validation,
+        settings=get_settings(
+            "tune",
+            lambda wildcards: get_training_settings(
+                wildcards,
+                checkpoint_dir=(
+                    f"results/{wildcards.dataset}/tuning/checkpoints/"
+                    f"{wildcards.variant}/lr{wildcards.lr}/seed{wildcards.seed}"
+                ),
+                learning_rate=float(wildcards.lr),
+                epochs=TUNING["epochs"],
+            ),
+        ),
     output:
         model="results/{dataset}/tuning/runs/{variant}/lr{lr}/seed{seed}.keras",
         history="results/{dataset}/tuning/runs/{variant}/lr{lr}/seed{seed}.csv",
@@ -50,9 +88,20 @@ rule tune:
 
 rule tuning_select:
     input:
-        histories=get_tuning_files("csv"),
-        provenance=get_tuning_files("json"),
-        settings=get_settings("tuning_select", get_tuning_select_settings),
+        histories=expand(
+            rules.tune.output.history, zip, **SWEEP_RUNS, allow_missing=True
+        ),
+        provenance=expand(
+            rules.tune.output.provenance, zip, **SWEEP_RUNS, allow_missing=True
+        ),
+        settings=get_settings(
+            "tuning_select",
+            lambda wildcards: {
+                "runs": SWEEP_GRID,
+                "variants": list(VARIANT_SPECS),
+                "default_learning_rate": config["training"]["learning_rate"],
+            },
+        ),
     output:
         histories="results/{dataset}/tuning/histories.csv",
         sweep=report(
@@ -77,11 +126,21 @@ rule tuning_select:
 
 rule tuning_test:
     input:
-        selected="results/{dataset}/tuning/selected.csv",
-        models=get_tuning_files("keras"),
-        provenance=get_tuning_files("json"),
-        test="results/{dataset}/data/test.npz",
-        settings=get_settings("tuning_test", get_tuning_test_settings),
+        selected=rules.tuning_select.output.selected,
+        models=expand(rules.tune.output.model, zip, **SWEEP_RUNS, allow_missing=True),
+        provenance=expand(
+            rules.tune.output.provenance, zip, **SWEEP_RUNS, allow_missing=True
+        ),
+        test=rules.normalize.output.test,
+        settings=get_settings(
+            "tuning_test",
+            lambda wildcards: {
+                "runs": SWEEP_GRID,
+                "seeds": TUNING["seeds"],
+                "batch_size": config["training"]["batch_size"],
+                "threads": get_training_threads(),
+            },
+        ),
     output:
         test="results/{dataset}/tuning/test.csv",
     log:
@@ -98,8 +157,15 @@ rule tuning_test:
 
 rule tuning_compare:
     input:
-        test="results/{dataset}/tuning/test.csv",
-        settings=get_settings("tuning_compare", get_tuning_compare_settings),
+        test=rules.tuning_test.output.test,
+        settings=get_settings(
+            "tuning_compare",
+            lambda wildcards: {
+                "variants": list(VARIANT_SPECS),
+                "baseline": config["report"]["baseline"],
+                "num_classes": len(get_source(wildcards.dataset)["class_names"]),
+            },
+        ),
     output:
         comparisons=report(
             "results/{dataset}/tuning/comparisons.csv",
@@ -123,9 +189,15 @@ rule tuning_compare:
 
 rule plot_tuning_sweep:
     input:
-        sweep="results/{dataset}/tuning/sweep.csv",
-        selected="results/{dataset}/tuning/selected.csv",
-        settings=get_settings("plot_tuning_sweep", get_tuning_plot_settings),
+        sweep=rules.tuning_select.output.sweep,
+        selected=rules.tuning_select.output.selected,
+        settings=get_settings(
+            "plot_tuning_sweep",
+            lambda wildcards: {
+                "variants": list(VARIANT_SPECS),
+                "default_learning_rate": config["training"]["learning_rate"],
+            },
+        ),
     output:
         png=report(
             "results/{dataset}/tuning/figures/learning_rate_sweep.png",
@@ -144,9 +216,15 @@ rule plot_tuning_sweep:
 
 rule plot_tuning_loss:
     input:
-        histories="results/{dataset}/tuning/histories.csv",
-        selected="results/{dataset}/tuning/selected.csv",
-        settings=get_settings("plot_tuning_loss", get_tuning_plot_settings),
+        histories=rules.tuning_select.output.histories,
+        selected=rules.tuning_select.output.selected,
+        settings=get_settings(
+            "plot_tuning_loss",
+            lambda wildcards: {
+                "variants": list(VARIANT_SPECS),
+                "default_learning_rate": config["training"]["learning_rate"],
+            },
+        ),
     output:
         png=report(
             "results/{dataset}/tuning/figures/loss_at_selected_rates.png",
@@ -165,4 +243,13 @@ rule plot_tuning_loss:
 
 rule tuning:
     input:
-        get_tuning_targets(),
+        expand(
+            [
+                rules.tuning_select.output.sweep,
+                rules.tuning_select.output.selected,
+                *rules.tuning_compare.output,
+                *rules.plot_tuning_sweep.output,
+                *rules.plot_tuning_loss.output,
+            ],
+            dataset=DATASETS,
+        ),
