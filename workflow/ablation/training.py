@@ -148,7 +148,7 @@ class Curves:
     leaves points only of epochs that its checkpoint holds. The next job replaces
     the event files and writes the checkpoint's rows again before it goes on: no
     epoch shows twice and none goes missing. Event files carry wall times, so they
-    are never a job output (README, "Live training curves").
+    are never a job output (docs/outputs.md).
     """
 
     def __init__(self, directory, names):

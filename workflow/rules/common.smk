@@ -12,7 +12,7 @@ min_version("9.0")
 # The logic lives in the package workflow/ablation. PYTHONPATH carries it to the
 # rule scripts, which run in their own Python processes. The path comes from this
 # file, not from the Snakefile being run: another project may use this workflow
-# as a module (README, "Use it in your own project").
+# as a module (docs/module.md).
 PACKAGE_ROOT = str(
     Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parent
 )
@@ -39,7 +39,7 @@ os.environ.update(
     ),
 )
 # Between-workflow cache location: the profile turns --cache on; this default
-# makes it work without setting the variable (README, "How caching works").
+# makes it work without setting the variable (docs/caching.md, "How caching works").
 CACHE_DIR = os.environ.setdefault(
     "SNAKEMAKE_OUTPUT_CACHE",
     str(
