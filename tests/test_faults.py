@@ -72,9 +72,8 @@ def completed_epochs(flow) -> int:
 EPOCHS = 30  # tiny epochs: room for the kill to land mid-training on a busy machine
 
 
-def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, served_tiny):
-    url, sha256 = served_tiny
-    config = tiny_config([url], sha256, epochs=EPOCHS)
+def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path):
+    config = tiny_config(epochs=EPOCHS)
     reference = clone_with_config(tmp_path, "reference", config)
     reference.run("--cores", "2", TARGET, "results/mnist/weights/v1_sigmoid/seed0.npz",
                   "--configfile", "config/tiny.yaml")
@@ -109,9 +108,8 @@ def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, served
     assert not flow.path("results/mnist/checkpoints/v1_sigmoid/seed0").exists()
 
 
-def test_nan_loss_fails_the_job_naming_variant_seed_and_epoch(tmp_path, served_tiny):
-    url, sha256 = served_tiny
-    flow = clone_with_config(tmp_path, "nan", tiny_config([url], sha256, learning_rate=1e38))
+def test_nan_loss_fails_the_job_naming_variant_seed_and_epoch(tmp_path):
+    flow = clone_with_config(tmp_path, "nan", tiny_config(learning_rate=1e38))
     target = "results/mnist/histories/v2_relu/seed0.csv"
     result = flow.run("--cores", "2", target, "--configfile", "config/tiny.yaml", check=False)
     assert result.returncode != 0
@@ -142,7 +140,7 @@ def test_download_killed_mid_transfer_leaves_nothing_trusted(tmp_path, mirror_se
 
 
 def test_checksum_mismatch_in_the_workflow_leaves_no_file(tmp_path, served_tiny):
-    url, sha256 = served_tiny
+    url, sha256 = served_tiny  # a download, not a copy from .test/: its file must not stay either
     wrong = sha256 | {"t10k-labels-idx1-ubyte": "e" * 64}
     flow = clone_with_config(tmp_path, "mismatch", tiny_config([url], wrong))
     target = "results/mnist/raw/t10k-labels-idx1-ubyte.gz"

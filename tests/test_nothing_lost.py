@@ -100,10 +100,11 @@ TARGET = "results/mnist/predictions/v2_relu/seed0.csv"
 MODEL = "results/mnist/models/v2_relu/seed0.keras"
 
 
-def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(tmp_path, served_tiny):
-    url, sha256 = served_tiny
-    first = fresh_clone(tmp_path / "first")
-    first.write_config(tiny_config([url], sha256))
+def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(tmp_path, base):
+    # A copy of base's cache, which this test damages: the model comes from there.
+    first = Workflow(make_clone(tmp_path / "first" / "clone"), tmp_path / "first" / "cache")
+    shutil.copytree(base.cache, first.cache)
+    first.write_config(tiny_config())
     first.run("--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
 
     # Restored outputs are symlinks into the cache; its entries are read-only.

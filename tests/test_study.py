@@ -13,13 +13,12 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory, served_tiny):
+def study(tmp_path_factory):
     """2 datasets x 2 variants x 2 seeds; the second dataset from a directory mirror."""
     root = tmp_path_factory.mktemp("study")
     (root / "cache").mkdir()
     fashion_sha256 = write_tiny_dataset(root / "fashion", seed=1)
-    url, sha256 = served_tiny
-    config = tiny_config([url], sha256, seeds=[0, 1], epochs=2)
+    config = tiny_config(seeds=[0, 1], epochs=2)
     config["data"]["datasets"] = ["mnist", "fashion_mnist"]
     config["data"]["sources"]["fashion_mnist"] = {
         "mirrors": [str(root / "fashion")], "sha256": fashion_sha256,
