@@ -12,7 +12,7 @@ import yaml
 
 from ablation.integrity import file_sha256
 from ablation.provenance import cpu_model
-from conftest import SNAKEMAKE, UNCACHED_MODEL, Workflow, make_clone
+from conftest import SNAKEMAKE, UNCACHED_MODEL, Workflow, make_clone, tiny_config
 from workflow_helpers import dry_run, planned_jobs, planned_rules, weights_digest
 
 VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
@@ -218,7 +218,7 @@ def test_results_do_not_depend_on_cores(base, second_clean_run):
 
 def test_fresh_clone_with_warm_cache_trains_nothing(base, tmp_path):
     clone = Workflow(make_clone(tmp_path / "clone"), base.cache)
-    shutil.copy(base.path("config/tiny.yaml"), clone.path("config/tiny.yaml"))
+    clone.write_config(tiny_config())  # base's settings, without the lecture: it trains nothing
     clone.run("--cores", "4", "--configfile", "config/tiny.yaml")
     # Snakemake creates the log files of jobs restored from the cache, but nothing runs.
     for stage in ("train", "fetch"):
