@@ -241,6 +241,30 @@ def base(tmp_path_factory):
     return tiny_workflow(tmp_path_factory.mktemp("base"), lecture=True)
 
 
+@pytest.fixture(scope="session")
+def study(tmp_path_factory):
+    """2 datasets x 2 variants x 2 seeds, 2 epochs, --cores 4, its own empty cache and
+    no network: MNIST's four .gz files placed in resources/mnist/ beforehand (its
+    mirror refuses every connection), Fashion-MNIST's from a directory mirror.
+    test_study checks the seeds and datasets, test_nothing_lost the placed files."""
+    root = tmp_path_factory.mktemp("study")
+    (root / "cache").mkdir()
+    flow = Workflow(make_clone(root / "clone"), root / "cache")
+    shutil.copytree(TEST_DATA, flow.path("resources/mnist"))
+    flow.placed = {path.name: path.read_bytes() for path in sorted(TEST_DATA.iterdir())}
+    fashion_sha256 = write_tiny_dataset(root / "fashion", seed=1)
+    config = tiny_config([unused_port_url()], seeds=[0, 1], epochs=2)
+    config["data"]["datasets"] = ["mnist", "fashion_mnist"]
+    config["data"]["sources"]["fashion_mnist"] = {
+        "mirrors": [str(root / "fashion")], "sha256": fashion_sha256,
+        "train_size": 300, "test_size": 120,
+    }
+    config["variants"] = [{"name": "v1_sigmoid"}, {"name": "v2_relu", "activation": "relu"}]
+    flow.write_config(config)
+    flow.first_run = flow.run("--cores", "4", "--configfile", "config/tiny.yaml")
+    return flow
+
+
 UNCACHED_MODEL = "results/mnist/models/v2_relu/seed0.keras"
 
 
