@@ -222,7 +222,7 @@ def tiny_sha256() -> dict:
     return yaml.safe_load(TEST_CONFIG.read_text())["data"]["sources"]["mnist"]["sha256"]
 
 
-def tiny_workflow(root: Path, cores="4", lecture=False) -> Workflow:
+def tiny_workflow(root: Path, lecture=False) -> Workflow:
     """A fresh clone with its own empty cache that has run the tiny study once, its
     data from the clone's .test/data/mnist/. Later runs use config/tiny.yaml."""
     (root / "cache").mkdir(parents=True)
@@ -230,7 +230,7 @@ def tiny_workflow(root: Path, cores="4", lecture=False) -> Workflow:
     flow.write_config(tiny_config(lecture=lecture))
     # base runs the by-hand command itself; config/tiny.yaml holds the same settings.
     configfile = ".test/config/config.yaml" if lecture else "config/tiny.yaml"
-    flow.first_run = flow.run("--cores", cores, "--configfile", configfile)
+    flow.first_run = flow.run("--cores", "4", "--configfile", configfile)
     return flow
 
 
@@ -266,13 +266,15 @@ def study(tmp_path_factory):
 
 
 UNCACHED_MODEL = "results/mnist/models/v2_relu/seed0.keras"
+ONE_CORE_VARIANTS = ["v1_sigmoid", "v2_relu"]  # a sigmoid and a ReLU net are enough
 
 
 @pytest.fixture(scope="session")
 def uncached_committed_run(tmp_path_factory):
     """A fresh clone, committed as a git repository of its own, with an empty cache,
-    that has trained one model by README's run that leaves the cache alone: for
-    test_caching (the cache stays empty) and test_claims (the commit is recorded)."""
+    that has trained two variants one job at a time (--cores 1) by README's run that
+    leaves the cache alone. test_caching: the cache stays empty, and the weights are
+    base's (--cores 4); test_claims: the commit is recorded."""
     root = tmp_path_factory.mktemp("uncached")
     flow = Workflow(make_clone(root / "clone"), root / "cache")
     flow.cache.mkdir()
@@ -282,14 +284,15 @@ def uncached_committed_run(tmp_path_factory):
     flow.head = subprocess.run(git + ["rev-parse", "HEAD"], cwd=flow.directory, check=True,
                                capture_output=True, text=True).stdout.strip()
     flow.write_config(tiny_config())  # untracked, as results and logs are
-    flow.run("--cores", "2", "--workflow-profile", "none", "--max-checksum-file-size", "2000000000",
-             "--rerun-triggers", "mtime", "params", "input", "software-env",
-             "--configfile", "config/tiny.yaml", "--", UNCACHED_MODEL)
+    flow.first_run = flow.run(
+        "--cores", "1", "--workflow-profile", "none", "--max-checksum-file-size", "2000000000",
+        "--rerun-triggers", "mtime", "params", "input", "software-env",
+        "--configfile", "config/tiny.yaml", "--", UNCACHED_MODEL,
+        *(f"results/mnist/weights/{variant}/seed0.npz" for variant in ONE_CORE_VARIANTS))
     return flow
 
 
 @pytest.fixture(scope="session")
 def second_clean_run(tmp_path_factory):
-    """The same study from scratch in another clone, its own empty cache, one job at
-    a time (--cores 1): what base made with --cores 4 must not differ by a bit."""
-    return tiny_workflow(tmp_path_factory.mktemp("clean"), cores="1")
+    """The same study from scratch in another clone, its own empty cache, --cores 4."""
+    return tiny_workflow(tmp_path_factory.mktemp("clean"))
