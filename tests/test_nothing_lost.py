@@ -96,7 +96,7 @@ def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(tmp
     first = Workflow(make_clone(tmp_path / "first" / "clone"), tmp_path / "first" / "cache")
     shutil.copytree(base.cache, first.cache)
     first.write_config(tiny_config())
-    first.run("--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
+    first.run("--cores", "2", MODEL, "--configfile", "config/tiny.yaml")
 
     # Restored outputs are symlinks into the cache; its entries are read-only.
     entry = first.path(MODEL).resolve()
