@@ -14,7 +14,7 @@ GPU_VENV := .venv-gpu
 INSTALLER ?= uv
 ARGS ?=
 
-.PHONY: run test lock slurm-env bench-env bench gpu-env
+.PHONY: run test test-quick lock slurm-env bench-env bench gpu-env
 
 # Installs lock file $(2) into the venv $(1), hash-checked: with uv when it can be
 # installed from the lock's own hash-checked entry (`uv pip sync` also removes any
@@ -38,8 +38,16 @@ $(STAMP): $(LOCK)
 run: $(STAMP)
 	$(BIN)/snakemake --cores 4 $(ARGS)
 
+# Everything, the end-to-end tests (marker e2e: real snakemake runs of the tiny study
+# in .test/) included; CI runs this.
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
+
+# The edit loop: the unit tests only, no snakemake run and no notebook (tests/conftest.py
+# refuses an unmarked test that starts one). Collecting no test at all (pytest's exit
+# code 5) fails like any other error.
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not e2e and not slurm" $(ARGS)
 
 # Refreshes both locks after an edit of requirements.txt or requirements-gpu.txt,
 # for Linux x86-64 and CPython 3.11, from PyPI (uv's default index). Versions already

@@ -10,16 +10,60 @@ from pathlib import Path
 
 import pytest
 import yaml
+from snakemake.utils import update_config
 
 from tinydata import write_tiny_dataset
 
 REPO = Path(__file__).resolve().parents[1]
+# The tiny study (the Snakemake community's .test/ convention): its config, run as it
+# is by `base`, and its generated data, which test_tinydata keeps equal to tinydata's.
+TEST_CONFIG = REPO / ".test" / "config" / "config.yaml"
+TEST_DATA = REPO / ".test" / "data" / "mnist"
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 # What a fresh clone holds: everything but generated and local-only paths.
 NOT_IN_CLONE = shutil.ignore_patterns(
     ".git", ".venv", "results", "resources", "logs", ".snakemake", "__pycache__",
     ".pytest_cache", ".ci-cache", ".venv-slurm", ".venv-bench", ".venv-gpu", "node_modules", "work",
 )
+
+
+# `make test-quick` runs the tests not marked e2e: no snakemake, no notebook. These
+# fixtures run snakemake, and so does any subprocess named below.
+E2E_FIXTURES = {"base", "second_clean_run", "served_tiny", "workflow_clone"}
+WORKFLOW_PROGRAMS = {"snakemake", "jupyter", "jupyter-nbconvert", "jupyter-execute", "papermill"}
+
+
+def pytest_collection_modifyitems(items):
+    unmarked = [f"{item.nodeid} (uses {', '.join(sorted(E2E_FIXTURES & set(item.fixturenames)))})"
+                for item in items
+                if item.get_closest_marker("e2e") is None and E2E_FIXTURES & set(item.fixturenames)]
+    if unmarked:
+        raise pytest.UsageError("tests that run snakemake must be marked e2e:\n" + "\n".join(unmarked))
+
+
+def runs_the_workflow(args) -> bool:
+    words = [args] if isinstance(args, (str, bytes, os.PathLike)) else list(args)
+    words = [os.fsdecode(word) for word in words]
+    if isinstance(args, (str, bytes)):
+        words = words[0].split()
+    programs = [Path(words[0]).name] if words else []
+    if "-m" in words[:-1]:  # python -m snakemake
+        programs.append(words[words.index("-m") + 1].split(".")[0])
+    return bool(WORKFLOW_PROGRAMS & set(programs))
+
+
+class GuardedPopen(subprocess.Popen):
+    def __init__(self, args, *more, **options):
+        if runs_the_workflow(args):
+            raise AssertionError(f"{args!r}: a test that runs snakemake or a notebook must be "
+                                 "marked e2e (pytest.mark.e2e), or `make test-quick` would run it")
+        super().__init__(args, *more, **options)
+
+
+@pytest.fixture(autouse=True)
+def workflow_runs_only_in_e2e_tests(request, monkeypatch):
+    if request.node.get_closest_marker("e2e") is None:
+        monkeypatch.setattr(subprocess, "Popen", GuardedPopen)
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -109,25 +153,18 @@ def make_clone(destination) -> Path:
     return Path(destination)
 
 
-def tiny_config(mirrors, sha256, **training) -> dict:
-    return {
-        "data": {
-            "sources": {
-                "mnist": {
-                    "mirrors": mirrors,
-                    "sha256": sha256,
-                    "train_size": 300,
-                    "test_size": 120,
-                }
-            }
-        },
-        "training": {"epochs": 1, **training},
-        # The lecture notebook runs in `base` only (tiny_workflow): a kernel start per run.
-        "report": {"prediction_indices": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
-                   "lecture": False, "lecture_sample": 7},
-        # The default holds out 10,000 examples, more than the tiny training set has.
-        "tuning": {"validation_size": 60},
-    }
+def tiny_config(mirrors=None, sha256=None, lecture=False, **training) -> dict:
+    """The tiny study's config, .test/config/config.yaml, with other mirrors, hashes
+    or training settings on top (merged as snakemake merges a second --configfile).
+    The lecture notebook runs in `base` only: a kernel start per run."""
+    config = yaml.safe_load(TEST_CONFIG.read_text())
+    source = {"mirrors": mirrors, "sha256": sha256}
+    update_config(config, {
+        "data": {"sources": {"mnist": {k: v for k, v in source.items() if v is not None}}},
+        "training": training,
+        "report": {"lecture": lecture},
+    })
+    return config
 
 
 class Workflow:
@@ -171,37 +208,91 @@ def workflow_clone(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def served_tiny(tmp_path_factory):
-    """The tiny dataset behind a plain local HTTP mirror: (URL, sha256)."""
-    directory = tmp_path_factory.mktemp("mirror")
-    sha256 = write_tiny_dataset(directory)
-    handler = partial(QuietHandler, directory=str(directory))
+def served_tiny():
+    """The tiny study's data behind a plain local HTTP mirror: (URL, sha256)."""
+    handler = partial(QuietHandler, directory=str(TEST_DATA))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/", sha256
+    yield f"http://127.0.0.1:{server.server_port}/", tiny_sha256()
     server.shutdown()
     server.server_close()
 
 
-def tiny_workflow(root: Path, served, cores="4", lecture=False) -> Workflow:
-    """A fresh clone with its own empty cache that has run the tiny study once."""
+def tiny_sha256() -> dict:
+    return yaml.safe_load(TEST_CONFIG.read_text())["data"]["sources"]["mnist"]["sha256"]
+
+
+def tiny_workflow(root: Path, lecture=False) -> Workflow:
+    """A fresh clone with its own empty cache that has run the tiny study once, its
+    data from the clone's .test/data/mnist/. Later runs use config/tiny.yaml."""
     (root / "cache").mkdir(parents=True)
     flow = Workflow(make_clone(root / "clone"), root / "cache")
-    url, sha256 = served
-    config = tiny_config([url], sha256)
-    config["report"]["lecture"] = lecture
-    flow.write_config(config)
-    flow.first_run = flow.run("--cores", cores, "--configfile", "config/tiny.yaml")
+    flow.write_config(tiny_config(lecture=lecture))
+    # base runs the by-hand command itself; config/tiny.yaml holds the same settings.
+    configfile = ".test/config/config.yaml" if lecture else "config/tiny.yaml"
+    flow.first_run = flow.run("--cores", "4", "--configfile", configfile)
     return flow
 
 
 @pytest.fixture(scope="session")
-def base(tmp_path_factory, served_tiny):
-    """A clone that has run the whole workflow once, the lecture included: 1 epoch, --cores 4."""
-    return tiny_workflow(tmp_path_factory.mktemp("base"), served_tiny, lecture=True)
+def base(tmp_path_factory):
+    """A clone that has run the tiny study once as .test/config/config.yaml has it
+    (the lecture included): 1 epoch, --cores 4."""
+    return tiny_workflow(tmp_path_factory.mktemp("base"), lecture=True)
 
 
 @pytest.fixture(scope="session")
-def second_clean_run(tmp_path_factory, served_tiny):
+def study(tmp_path_factory):
+    """2 datasets x 2 variants x 2 seeds, 2 epochs, --cores 4, its own empty cache and
+    no network: MNIST's four .gz files placed in resources/mnist/ beforehand (its
+    mirror refuses every connection), Fashion-MNIST's from a directory mirror.
+    test_study checks the seeds and datasets, test_nothing_lost the placed files."""
+    root = tmp_path_factory.mktemp("study")
+    (root / "cache").mkdir()
+    flow = Workflow(make_clone(root / "clone"), root / "cache")
+    shutil.copytree(TEST_DATA, flow.path("resources/mnist"))
+    flow.placed = {path.name: path.read_bytes() for path in sorted(TEST_DATA.iterdir())}
+    fashion_sha256 = write_tiny_dataset(root / "fashion", seed=1)
+    config = tiny_config([unused_port_url()], seeds=[0, 1], epochs=2)
+    config["data"]["datasets"] = ["mnist", "fashion_mnist"]
+    config["data"]["sources"]["fashion_mnist"] = {
+        "mirrors": [str(root / "fashion")], "sha256": fashion_sha256,
+        "train_size": 300, "test_size": 120,
+    }
+    config["variants"] = [{"name": "v1_sigmoid"}, {"name": "v2_relu", "activation": "relu"}]
+    flow.write_config(config)
+    flow.first_run = flow.run("--cores", "4", "--configfile", "config/tiny.yaml")
+    return flow
+
+
+UNCACHED_MODEL = "results/mnist/models/v2_relu/seed0.keras"
+ONE_CORE_VARIANTS = ["v1_sigmoid", "v2_relu"]  # a sigmoid and a ReLU net are enough
+
+
+@pytest.fixture(scope="session")
+def uncached_committed_run(tmp_path_factory):
+    """A fresh clone, committed as a git repository of its own, with an empty cache,
+    that has trained two variants one job at a time (--cores 1) by README's run that
+    leaves the cache alone. test_caching: the cache stays empty, and the weights are
+    base's (--cores 4); test_claims: the commit is recorded."""
+    root = tmp_path_factory.mktemp("uncached")
+    flow = Workflow(make_clone(root / "clone"), root / "cache")
+    flow.cache.mkdir()
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "clone"]):
+        subprocess.run(git + command, cwd=flow.directory, check=True, capture_output=True)
+    flow.head = subprocess.run(git + ["rev-parse", "HEAD"], cwd=flow.directory, check=True,
+                               capture_output=True, text=True).stdout.strip()
+    flow.write_config(tiny_config())  # untracked, as results and logs are
+    flow.first_run = flow.run(
+        "--cores", "1", "--workflow-profile", "none", "--max-checksum-file-size", "2000000000",
+        "--rerun-triggers", "mtime", "params", "input", "software-env",
+        "--configfile", "config/tiny.yaml", "--", UNCACHED_MODEL,
+        *(f"results/mnist/weights/{variant}/seed0.npz" for variant in ONE_CORE_VARIANTS))
+    return flow
+
+
+@pytest.fixture(scope="session")
+def second_clean_run(tmp_path_factory):
     """The same study from scratch in another clone, its own empty cache, --cores 4."""
-    return tiny_workflow(tmp_path_factory.mktemp("clean"), served_tiny)
+    return tiny_workflow(tmp_path_factory.mktemp("clean"))

@@ -12,7 +12,8 @@ import yaml
 
 from ablation.integrity import file_sha256
 from ablation.provenance import cpu_model
-from conftest import SNAKEMAKE, Workflow, make_clone, tiny_config
+from conftest import (ONE_CORE_VARIANTS, SNAKEMAKE, UNCACHED_MODEL, Workflow, make_clone,
+                      tiny_config)
 from workflow_helpers import dry_run, planned_jobs, planned_rules, weights_digest
 
 VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
@@ -154,22 +155,6 @@ def test_a_different_data_hash_reruns_everything_downstream(base, served_tiny):
     assert trained(output) == VARIANTS
 
 
-ONE_CORE_VARIANTS = ["v1_sigmoid", "v2_relu"]  # a sigmoid and a ReLU net are enough
-
-
-@pytest.fixture(scope="module")
-def one_core_run(tmp_path_factory, served_tiny):
-    """The weights of two variants, trained one job at a time with --cores 1."""
-    root = tmp_path_factory.mktemp("one-core")
-    (root / "cache").mkdir()
-    flow = Workflow(make_clone(root / "clone"), root / "cache")
-    url, sha256 = served_tiny
-    flow.write_config(tiny_config([url], sha256))
-    flow.run("--cores", "1", "--configfile", "config/tiny.yaml", "--",
-             *(f"results/mnist/weights/{variant}/seed0.npz" for variant in ONE_CORE_VARIANTS))
-    return flow
-
-
 def fingerprints(flow, variants=VARIANTS) -> dict:
     results = flow.path("results/mnist")
     return {
@@ -204,7 +189,7 @@ def test_settings_files_made_anew_with_the_same_content_rerun_nothing(second_cle
     assert any(copy.path("results/mnist/settings").rglob("*.json"))
 
 
-MODEL = "results/mnist/models/v2_relu/seed0.keras"
+MODEL = UNCACHED_MODEL
 
 
 def test_the_documented_retrain_command_really_trains(base, tmp_path):
@@ -220,25 +205,22 @@ def test_the_documented_retrain_command_really_trains(base, tmp_path):
     assert copy.path(history).read_bytes() == base.path(history).read_bytes()
 
 
-def test_the_documented_run_without_the_cache_leaves_it_empty(tmp_path, served_tiny):
-    flow = Workflow(make_clone(tmp_path / "clone"), tmp_path / "cache")
-    flow.cache.mkdir()
-    url, sha256 = served_tiny
-    flow.write_config(tiny_config([url], sha256))
-    flow.run("--cores", "2", "--workflow-profile", "none", "--max-checksum-file-size", "2000000000",
-             "--rerun-triggers", "mtime", "params", "input", "software-env",
-             "--configfile", "config/tiny.yaml", "--", MODEL)
+def test_the_documented_run_without_the_cache_leaves_it_empty(uncached_committed_run):
+    flow = uncached_committed_run
     assert flow.path(MODEL).is_file() and not flow.path(MODEL).is_symlink()
     assert list(flow.cache.iterdir()) == []
 
 
-def test_results_do_not_depend_on_cores(base, one_core_run):
-    assert fingerprints(base, ONE_CORE_VARIANTS) == fingerprints(one_core_run, ONE_CORE_VARIANTS)
+def test_results_do_not_depend_on_cores(base, uncached_committed_run):
+    """base ran --cores 4, the uncached run --cores 1 (no cache: its trainings ran)."""
+    assert "--cores 1 " in " ".join(uncached_committed_run.first_run.args)
+    assert (fingerprints(base, ONE_CORE_VARIANTS)
+            == fingerprints(uncached_committed_run, ONE_CORE_VARIANTS))
 
 
 def test_fresh_clone_with_warm_cache_trains_nothing(base, tmp_path):
     clone = Workflow(make_clone(tmp_path / "clone"), base.cache)
-    shutil.copy(base.path("config/tiny.yaml"), clone.path("config/tiny.yaml"))
+    clone.write_config(tiny_config())  # base's settings, without the lecture: it trains nothing
     clone.run("--cores", "4", "--configfile", "config/tiny.yaml")
     # Snakemake creates the log files of jobs restored from the cache, but nothing runs.
     for stage in ("train", "fetch"):

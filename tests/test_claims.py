@@ -3,12 +3,10 @@ accuracies that agree with the predictions, and the git commit in the provenance
 
 import json
 import re
-import subprocess
 
 import pandas as pd
 import pytest
 
-from conftest import Workflow, make_clone, tiny_config
 from workflow_helpers import JOB_START
 
 VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
@@ -63,18 +61,8 @@ def test_summary_accuracy_is_the_accuracy_of_the_predictions(base):
         assert summary.at[variant, "test_accuracy_mean"] == pytest.approx(accuracy, abs=1e-6), variant
 
 
-def test_train_script_records_the_commit_of_its_checkout(tmp_path, served_tiny):
-    flow = Workflow(make_clone(tmp_path / "clone"), tmp_path / "cache")
-    flow.cache.mkdir()  # empty: the training really runs here
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "clone"]):
-        subprocess.run(git + command, cwd=flow.directory, check=True, capture_output=True)
-    head = subprocess.run(git + ["rev-parse", "HEAD"], cwd=flow.directory, check=True,
-                          capture_output=True, text=True).stdout.strip()
-    url, sha256 = served_tiny
-    flow.write_config(tiny_config([url], sha256))  # untracked, as results and logs are
-    flow.run("--cores", "2", "results/mnist/histories/v2_relu/seed0.csv",
-             "--configfile", "config/tiny.yaml")
+def test_train_script_records_the_commit_of_its_checkout(uncached_committed_run):
+    flow = uncached_committed_run  # its empty cache: the training really ran there
     assert "epoch 1/1 loss=" in flow.path("logs/mnist/train/v2_relu/seed0.log").read_text()
     sidecar = json.loads(flow.path("results/mnist/histories/v2_relu/seed0.json").read_text())
-    assert sidecar["git"] == {"commit": head, "dirty": False}
+    assert sidecar["git"] == {"commit": flow.head, "dirty": False}

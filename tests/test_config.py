@@ -4,10 +4,14 @@ import copy
 
 import pytest
 import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import update_config, validate
 
+from ablation.config import ConfigError, check_config, describe_schema_error
 from conftest import REPO, Workflow, make_clone
 
 DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +51,36 @@ CASES = {
 }
 
 
+def refusal(override: dict) -> str:
+    """The message of the checks workflow/rules/common.smk runs on a config given as
+    config/config.yaml plus ``override`` (in this process: fast, for the edit loop)."""
+    config = copy.deepcopy(DEFAULT)
+    update_config(config, override)
+    try:
+        validate(config, str(SCHEMA))
+    except WorkflowError as error:
+        return describe_schema_error(error)
+    with pytest.raises(ConfigError) as refused:
+        check_config(config)
+    return str(refused.value)
+
+
 @pytest.mark.parametrize("override, key, message", CASES.values(), ids=CASES.keys())
-def test_bad_config_is_refused_before_any_job(clone, override, key, message):
+def test_bad_config_names_the_key_in_one_message(override, key, message):
+    said = refusal(override)
+    assert key in said and message in said, said
+    assert "$defs" not in said  # one message, not the schema dump
+
+
+# Through snakemake: a schema error, a check of ablation.config, and a mirror (a path
+# the workflow resolves itself) are refused before any job, nothing written.
+REFUSED_BY_SNAKEMAKE = ["wrong type", "duplicate variant", "missing local mirror directory"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("case", REFUSED_BY_SNAKEMAKE)
+def test_bad_config_is_refused_before_any_job(clone, case):
+    override, key, message = CASES[case]
     clone.write_config(override, "bad.yaml")
     result = clone.run("-n", "--configfile", "config/bad.yaml", check=False)
     output = result.stdout + result.stderr
@@ -58,6 +90,7 @@ def test_bad_config_is_refused_before_any_job(clone, override, key, message):
     assert not clone.path("results").exists() and not clone.path("resources").exists()
 
 
+@pytest.mark.e2e
 def test_the_default_config_is_valid(clone):
     result = clone.run("-n")
     assert "train" in result.output
@@ -67,6 +100,7 @@ def test_the_default_config_is_valid(clone):
     assert written == {("mnist", "settings")}
 
 
+@pytest.mark.e2e
 def test_schema_fills_defaults_for_optional_keys(clone):
     config = copy.deepcopy(DEFAULT)
     del config["training"]["threads"], config["data"]["download_retries"]

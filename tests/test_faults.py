@@ -72,32 +72,38 @@ def completed_epochs(flow) -> int:
 EPOCHS = 30  # tiny epochs: room for the kill to land mid-training on a busy machine
 
 
-def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, served_tiny):
-    url, sha256 = served_tiny
-    config = tiny_config([url], sha256, epochs=EPOCHS)
+def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path):
+    config = tiny_config(epochs=EPOCHS)
+    # The uninterrupted reference trains alongside; it need only be done by the comparison.
     reference = clone_with_config(tmp_path, "reference", config)
-    reference.run("--cores", "2", TARGET, "results/mnist/weights/v1_sigmoid/seed0.npz",
-                  "--configfile", "config/tiny.yaml")
+    reference_run = start(reference, "--cores", "2", TARGET,
+                          "results/mnist/weights/v1_sigmoid/seed0.npz", "--configfile", "config/tiny.yaml")
 
-    flow = clone_with_config(tmp_path, "killed", config)
-    process = start(flow, "--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
-    # Ends early, and fails below, if the training finished before the kill.
-    wait_for(lambda: completed_epochs(flow) >= 3 or process.poll() is not None)
-    kill_group(process)
-    killed_after = completed_epochs(flow)
-    assert 3 <= killed_after < EPOCHS, "the kill must land mid-training"
-    assert not flow.path(TARGET).exists()
+    try:
+        flow = clone_with_config(tmp_path, "killed", config)
+        process = start(flow, "--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
+        # Ends early, and fails below, if the training finished before the kill.
+        wait_for(lambda: completed_epochs(flow) >= 3 or process.poll() is not None)
+        kill_group(process)
+        killed_after = completed_epochs(flow)
+        assert 3 <= killed_after < EPOCHS, "the kill must land mid-training"
+        assert not flow.path(TARGET).exists()
 
-    # What the README says to do after a crash: unlock, then rerun the incomplete job.
-    flow.run("--unlock", "--configfile", "config/tiny.yaml")
-    flow.run("--cores", "2", "--rerun-incomplete", TARGET,
-             "results/mnist/weights/v1_sigmoid/seed0.npz", "--configfile", "config/tiny.yaml")
-    log = flow.path("logs/mnist/train/v1_sigmoid/seed0.log").read_text()
-    resumed = int(re.search(r"resuming v1_sigmoid seed 0 after epoch (\d+)", log).group(1))
-    assert resumed >= killed_after  # the kill may land after a checkpoint was written
-    assert f"epoch {resumed + 1}/{EPOCHS}" in log.split("resuming")[1]
-    assert f"epoch 1/{EPOCHS}" not in log.split("resuming")[1]
+        # What the README says to do after a crash: unlock, then rerun the incomplete job.
+        flow.run("--unlock", "--configfile", "config/tiny.yaml")
+        flow.run("--cores", "2", "--rerun-incomplete", TARGET,
+                 "results/mnist/weights/v1_sigmoid/seed0.npz", "--configfile", "config/tiny.yaml")
+        log = flow.path("logs/mnist/train/v1_sigmoid/seed0.log").read_text()
+        resumed = int(re.search(r"resuming v1_sigmoid seed 0 after epoch (\d+)", log).group(1))
+        assert resumed >= killed_after  # the kill may land after a checkpoint was written
+        assert f"epoch {resumed + 1}/{EPOCHS}" in log.split("resuming")[1]
+        assert f"epoch 1/{EPOCHS}" not in log.split("resuming")[1]
 
+        reference_output = reference_run.communicate()[0]
+    finally:
+        if reference_run.poll() is None:  # this test failed before the comparison
+            kill_group(reference_run)
+    assert reference_run.returncode == 0, reference_output[-5000:]
     history = "results/mnist/histories/v1_sigmoid/seed0.csv"
     assert flow.path(history).read_bytes() == reference.path(history).read_bytes()
     weights = "results/mnist/weights/v1_sigmoid/seed0.npz"
@@ -109,9 +115,8 @@ def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, served
     assert not flow.path("results/mnist/checkpoints/v1_sigmoid/seed0").exists()
 
 
-def test_nan_loss_fails_the_job_naming_variant_seed_and_epoch(tmp_path, served_tiny):
-    url, sha256 = served_tiny
-    flow = clone_with_config(tmp_path, "nan", tiny_config([url], sha256, learning_rate=1e38))
+def test_nan_loss_fails_the_job_naming_variant_seed_and_epoch(tmp_path):
+    flow = clone_with_config(tmp_path, "nan", tiny_config(learning_rate=1e38))
     target = "results/mnist/histories/v2_relu/seed0.csv"
     result = flow.run("--cores", "2", target, "--configfile", "config/tiny.yaml", check=False)
     assert result.returncode != 0
@@ -142,7 +147,7 @@ def test_download_killed_mid_transfer_leaves_nothing_trusted(tmp_path, mirror_se
 
 
 def test_checksum_mismatch_in_the_workflow_leaves_no_file(tmp_path, served_tiny):
-    url, sha256 = served_tiny
+    url, sha256 = served_tiny  # a download, not a copy from .test/: its file must not stay either
     wrong = sha256 | {"t10k-labels-idx1-ubyte": "e" * 64}
     flow = clone_with_config(tmp_path, "mismatch", tiny_config([url], wrong))
     target = "results/mnist/raw/t10k-labels-idx1-ubyte.gz"

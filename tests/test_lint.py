@@ -10,6 +10,7 @@ from conftest import REPO, SNAKEMAKE
 BIN = Path(sys.executable).parent
 
 
+@pytest.mark.e2e  # snakemake parses the whole workflow
 def test_snakemake_lint_is_clean():
     result = subprocess.run([SNAKEMAKE, "--lint"], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

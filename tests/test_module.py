@@ -42,16 +42,17 @@ onerror:
 
 
 def test_another_project_adds_a_variant_and_reuses_the_cached_trainings(tmp_path, base, served_tiny):
-    """A directory with only a config (the tiny study plus one variant), the profile and
-    a module Snakefile runs the study end to end; the trainings that the clone's run
-    put into the cache come back from it, only the new variant trains."""
+    """A directory with only a config (the tiny study's baseline plus a variant of its
+    own), the profile and a module Snakefile runs the study end to end; the training
+    that the clone's run put into the cache comes back from it, only the new variant
+    trains."""
     project = tmp_path / "project"
     (project / "config").mkdir(parents=True)
     shutil.copytree(REPO / "profiles", project / "profiles")
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    url, sha256 = served_tiny
-    update_config(config, tiny_config([url], sha256))
-    config["variants"].append(EXTRA_VARIANT)
+    url, _ = served_tiny  # the project has no .test/ beside its config
+    update_config(config, tiny_config([url]))
+    config["variants"] = [config["variants"][0], EXTRA_VARIANT]
     (project / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     (project / "Snakefile").write_text(project_snakefile(REPO / "workflow" / "Snakefile"))
     # A copy of the clone's cache: the run adds to it, and other tests read that one.
@@ -67,7 +68,7 @@ def test_another_project_adds_a_variant_and_reuses_the_cached_trainings(tmp_path
     assert trained == ["v5_relu_max"]
     assert "Symlinking output file results/mnist/models/v1_sigmoid/seed0.keras from cache" in run.output
     summary = (project / "results/mnist/summary.csv").read_text()
-    for variant in ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv", "v5_relu_max"]:
+    for variant in ["v1_sigmoid", "v5_relu_max"]:
         assert variant in summary
         assert (project / f"results/mnist/figures/predictions/{variant}.png").is_file()
     assert (project / "results/mnist/figures/filters/v5_relu_max.png").is_file()

@@ -30,53 +30,44 @@ def contents(folder) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
 
 
-@pytest.fixture(scope="module")
-def placed(tmp_path_factory):
-    """(a) The four .gz files copied into resources/mnist/ of a fresh clone, no network."""
-    root = tmp_path_factory.mktemp("placed")
-    flow = fresh_clone(root)
-    sha256 = write_tiny_dataset(flow.path("resources/mnist"))
-    flow.placed = contents(flow.path("resources/mnist"))
-    config = tiny_config([unused_port_url()], sha256)
-    config["variants"] = [{"name": "v1_sigmoid"}, {"name": "v2_relu", "activation": "relu"}]
-    flow.write_config(config)  # two variants: the data path is the same for all
-    flow.first_run = flow.run(*STUDY)
-    return flow
-
-
-def test_placed_files_are_used_as_they_are_for_the_whole_study(placed):
-    assert placed.path("results/mnist/summary.csv").exists()
-    assert contents(placed.path("resources/mnist")) == placed.placed
-    for name in placed.placed:
-        log = placed.path(f"logs/mnist/fetch/{name.removesuffix('.gz')}.log").read_text()
+def test_placed_files_are_used_as_they_are_for_the_whole_study(study):
+    """(a) The four .gz files copied into resources/mnist/ of a fresh clone, no network
+    (the `study` fixture of tests/conftest.py)."""
+    assert study.path("results/mnist/summary.csv").exists()
+    assert contents(study.path("resources/mnist")) == study.placed
+    for name in study.placed:
+        log = study.path(f"logs/mnist/fetch/{name.removesuffix('.gz')}.log").read_text()
         assert "using the local copy" in log and "fetching" not in log
 
 
-def test_after_deleting_results_nothing_is_downloaded_or_deleted(placed, tmp_path):
+def test_after_deleting_results_nothing_is_downloaded_or_deleted(study, tmp_path):
     """(b) rm -rf results/ .snakemake/, then rerun from resources/ with a cold cache,
-    and again with every fetch forced."""
-    shutil.rmtree(placed.path("results"))
-    shutil.rmtree(placed.path(".snakemake"))
-    cold = Workflow(placed.directory, tmp_path / "cold-cache")
+    and again with every fetch forced; in a copy of the checkout (mtimes kept), as
+    test_study reads the original."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(study.directory, checkout, symlinks=True)
+    shutil.rmtree(checkout / "results")
+    shutil.rmtree(checkout / ".snakemake")
+    cold = Workflow(checkout, tmp_path / "cold-cache")
     cold.cache.mkdir()
     cold.run("--cores", "2", *SPLITS, "--configfile", "config/tiny.yaml")
-    assert contents(placed.path("resources/mnist")) == placed.placed
+    assert contents(cold.path("resources/mnist")) == study.placed
 
     # With the warm cache the whole study trains nothing: test_caching's
     # test_fresh_clone_with_warm_cache_trains_nothing, from a checkout without results.
-    raw = [f"results/mnist/raw/{name}" for name in placed.placed]
+    raw = [f"results/mnist/raw/{name}" for name in study.placed]
     cold.run("--cores", "2", "--force", *raw, "--configfile", "config/tiny.yaml")  # every fetch again
-    assert contents(placed.path("resources/mnist")) == placed.placed
+    assert contents(cold.path("resources/mnist")) == study.placed
 
 
-def test_resources_copied_into_another_clone_need_no_download(placed, tmp_path):
+def test_resources_copied_into_another_clone_need_no_download(study, tmp_path):
     """(d) resources/ copied with its (older) timestamps into a newer clone."""
     flow = fresh_clone(tmp_path)
-    shutil.copytree(placed.path("resources"), flow.path("resources"))
-    shutil.copy(placed.path("config/tiny.yaml"), flow.path("config/tiny.yaml"))
+    shutil.copytree(study.path("resources"), flow.path("resources"))
+    shutil.copy(study.path("config/tiny.yaml"), flow.path("config/tiny.yaml"))
     output = flow.run("--cores", "2", *SPLITS, "--configfile", "config/tiny.yaml").output
     assert planned_rules(output) == {"fetch", "normalize"}
-    assert contents(flow.path("resources/mnist")) == placed.placed
+    assert contents(flow.path("resources/mnist")) == study.placed
 
 
 def test_a_placed_file_with_other_content_stops_the_run_and_stays(tmp_path):
@@ -100,11 +91,12 @@ TARGET = "results/mnist/predictions/v2_relu/seed0.csv"
 MODEL = "results/mnist/models/v2_relu/seed0.keras"
 
 
-def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(tmp_path, served_tiny):
-    url, sha256 = served_tiny
-    first = fresh_clone(tmp_path / "first")
-    first.write_config(tiny_config([url], sha256))
-    first.run("--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
+def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(tmp_path, base):
+    # A copy of base's cache, which this test damages: the model comes from there.
+    first = Workflow(make_clone(tmp_path / "first" / "clone"), tmp_path / "first" / "cache")
+    shutil.copytree(base.cache, first.cache)
+    first.write_config(tiny_config())
+    first.run("--cores", "2", MODEL, "--configfile", "config/tiny.yaml")
 
     # Restored outputs are symlinks into the cache; its entries are read-only.
     entry = first.path(MODEL).resolve()

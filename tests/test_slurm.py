@@ -61,15 +61,14 @@ def slurm_jobs() -> dict[str, str]:
     return dict(line.split() for line in listing.splitlines())
 
 
-def test_the_workflow_runs_through_slurm_with_identical_results(cluster, served_tiny, tmp_path, request):
+def test_the_workflow_runs_through_slurm_with_identical_results(cluster, tmp_path, request):
     # Asked for here, not as an argument: pytest would build the session-scoped
     # local run before the cluster fixture could skip.
     base = request.getfixturevalue("base")
     before = set(slurm_jobs())
     (tmp_path / "cache").mkdir()
     flow = Workflow(make_clone(tmp_path / "clone"), tmp_path / "cache")
-    url, sha256 = served_tiny
-    flow.write_config(tiny_config([url], sha256))
+    flow.write_config(tiny_config())
     env = os.environ | {"SNAKEMAKE_OUTPUT_CACHE": str(flow.cache)}
     result = subprocess.run(
         [str(SLURM_PYTHON), "-m", "snakemake", "--profile", "profiles/slurm", "--slurm-no-account",

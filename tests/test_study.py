@@ -1,35 +1,14 @@
-"""Issue 7: several seeds and two datasets, end to end on tiny generated data."""
+"""Issue 7: several seeds and two datasets, end to end on tiny generated data
+(the `study` fixture of tests/conftest.py)."""
 
 import json
 
 import pandas as pd
 import pytest
 
-from conftest import Workflow, make_clone, tiny_config
-from tinydata import write_tiny_dataset
 from workflow_helpers import planned_jobs
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def study(tmp_path_factory, served_tiny):
-    """2 datasets x 2 variants x 2 seeds; the second dataset from a directory mirror."""
-    root = tmp_path_factory.mktemp("study")
-    (root / "cache").mkdir()
-    fashion_sha256 = write_tiny_dataset(root / "fashion", seed=1)
-    url, sha256 = served_tiny
-    config = tiny_config([url], sha256, seeds=[0, 1], epochs=2)
-    config["data"]["datasets"] = ["mnist", "fashion_mnist"]
-    config["data"]["sources"]["fashion_mnist"] = {
-        "mirrors": [str(root / "fashion")], "sha256": fashion_sha256,
-        "train_size": 300, "test_size": 120,
-    }
-    config["variants"] = [{"name": "v1_sigmoid"}, {"name": "v2_relu", "activation": "relu"}]
-    flow = Workflow(make_clone(root / "clone"), root / "cache")
-    flow.write_config(config)
-    flow.first_run = flow.run("--cores", "4", "--configfile", "config/tiny.yaml")
-    return flow
 
 
 def test_one_training_per_dataset_variant_and_seed(study):

@@ -237,12 +237,11 @@ TUNING = {"learning_rates": [0.001, 0.01], "epochs": 1, "seeds": [0],
 
 
 @pytest.fixture(scope="module")
-def sweep(tmp_path_factory, served_tiny):
+def sweep(tmp_path_factory):
     """2 variants x 2 rates x 1 seed, 1 epoch, on the tiny generated data."""
     root = tmp_path_factory.mktemp("tuning")
     (root / "cache").mkdir()
-    url, sha256 = served_tiny
-    config = tiny_config([url], sha256)
+    config = tiny_config()
     config["variants"] = [{"name": "v1_sigmoid"}, {"name": "v2_relu", "activation": "relu"}]
     config["tuning"] = TUNING
     flow = Workflow(make_clone(root / "clone"), root / "cache")

@@ -1,0 +1,22 @@
+"""`make test-quick` runs no snakemake and no notebook: tests/conftest.py stops an
+unmarked test that starts one, so the quick tier cannot grow slow unnoticed."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import SNAKEMAKE, runs_the_workflow
+
+
+def test_a_workflow_run_is_recognised_however_it_is_started():
+    assert runs_the_workflow([SNAKEMAKE, "-n"])
+    assert runs_the_workflow([sys.executable, "-X", "importtime", "-m", "snakemake", "-n"])
+    assert runs_the_workflow("jupyter nbconvert --to html --execute lecture.ipynb")
+    assert not runs_the_workflow(["git", "rev-parse", "HEAD"])
+    assert not runs_the_workflow([sys.executable, "-m", "pytest", "--snakemake"])
+
+
+def test_a_test_without_the_e2e_marker_cannot_start_snakemake():
+    with pytest.raises(AssertionError, match="must be marked e2e"):
+        subprocess.run([SNAKEMAKE, "--version"], capture_output=True)
