@@ -193,7 +193,7 @@ MODEL = UNCACHED_MODEL
 
 
 def test_the_documented_retrain_command_really_trains(base, tmp_path):
-    """README: --forcerun alone would restore the model from the cache again."""
+    """docs/caching.md: --forcerun alone would restore the model from the cache again."""
     copy = copy_of(base, tmp_path / "copy")
     log = copy.path("logs/mnist/train/v2_relu/seed0.log")
     log.write_text("before the forced run\n")

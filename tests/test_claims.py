@@ -1,4 +1,4 @@
-"""README claims checked on real runs: bit-identical figures, parallel trainings,
+"""Documented claims checked on real runs: bit-identical figures, parallel trainings,
 accuracies that agree with the predictions, and the git commit in the provenance."""
 
 import json

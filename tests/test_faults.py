@@ -89,7 +89,7 @@ def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path):
         assert 3 <= killed_after < EPOCHS, "the kill must land mid-training"
         assert not flow.path(TARGET).exists()
 
-        # What the README says to do after a crash: unlock, then rerun the incomplete job.
+        # What docs/troubleshooting.md says to do after a crash: unlock, then rerun the incomplete job.
         flow.run("--unlock", "--configfile", "config/tiny.yaml")
         flow.run("--cores", "2", "--rerun-incomplete", TARGET,
                  "results/mnist/weights/v1_sigmoid/seed0.npz", "--configfile", "config/tiny.yaml")

@@ -1,4 +1,4 @@
-"""The lecture notebook, executed by the workflow on its own results (README, "The lecture as a notebook")."""
+"""The lecture notebook, executed by the workflow on its own results (docs/outputs.md, "The lecture as a notebook")."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""The workflow as a Snakemake module of another project (README, "Use it in your own project")."""
+"""The workflow as a Snakemake module of another project (docs/module.md)."""
 
 import os
 import shutil
@@ -18,7 +18,7 @@ EXTRA_VARIANT = {"name": "v5_relu_max", "description": "ReLU and max pooling",
 
 
 def project_snakefile(workflow_snakefile) -> str:
-    """The user's Snakefile, as README shows it."""
+    """The user's Snakefile, as docs/module.md shows it."""
     return f"""configfile: "config/config.yaml"
 
 

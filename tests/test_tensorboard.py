@@ -1,4 +1,4 @@
-"""Live training curves: every training writes TensorBoard event files (README, "Live training curves")."""
+"""Live training curves: every training writes TensorBoard event files (docs/outputs.md, "Live training curves")."""
 
 import pandas as pd
 import pytest
