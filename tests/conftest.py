@@ -272,7 +272,7 @@ ONE_CORE_VARIANTS = ["v1_sigmoid", "v2_relu"]  # a sigmoid and a ReLU net are en
 @pytest.fixture(scope="session")
 def uncached_committed_run(tmp_path_factory):
     """A fresh clone, committed as a git repository of its own, with an empty cache,
-    that has trained two variants one job at a time (--cores 1) by README's run that
+    that has trained two variants one job at a time (--cores 1) by docs/caching.md's run that
     leaves the cache alone. test_caching: the cache stays empty, and the weights are
     base's (--cores 4); test_claims: the commit is recorded."""
     root = tmp_path_factory.mktemp("uncached")
