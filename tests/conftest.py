@@ -4,6 +4,7 @@ import socket
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,17 +29,26 @@ NOT_IN_CLONE = shutil.ignore_patterns(
 
 
 # `make test-quick` runs the tests not marked e2e: no snakemake, no notebook. These
-# fixtures run snakemake, and so does any subprocess named below.
-E2E_FIXTURES = {"base", "second_clean_run", "served_tiny", "workflow_clone"}
+# fixtures run snakemake (and so do the shared studies, SHARED_STUDIES below), and so
+# does any subprocess named below.
+E2E_FIXTURES = {"served_tiny", "workflow_clone"}
 WORKFLOW_PROGRAMS = {"snakemake", "jupyter", "jupyter-nbconvert", "jupyter-execute", "papermill"}
 
 
 def pytest_collection_modifyitems(items):
-    unmarked = [f"{item.nodeid} (uses {', '.join(sorted(E2E_FIXTURES & set(item.fixturenames)))})"
+    unmarked = [f"{item.nodeid} (uses {', '.join(sorted(uses_e2e_fixtures(item)))})"
                 for item in items
-                if item.get_closest_marker("e2e") is None and E2E_FIXTURES & set(item.fixturenames)]
+                if item.get_closest_marker("e2e") is None and uses_e2e_fixtures(item)]
     if unmarked:
         raise pytest.UsageError("tests that run snakemake must be marked e2e:\n" + "\n".join(unmarked))
+    # The modules that need no shared study run first, while the studies build in the
+    # background (background_studies); each module keeps its own order.
+    needs_study = {item.module for item in items if SHARED_STUDIES.keys() & set(item.fixturenames)}
+    items.sort(key=lambda item: item.module in needs_study)
+
+
+def uses_e2e_fixtures(item) -> set[str]:
+    return (E2E_FIXTURES | SHARED_STUDIES.keys()) & set(item.fixturenames)
 
 
 def runs_the_workflow(args) -> bool:
@@ -53,8 +63,11 @@ def runs_the_workflow(args) -> bool:
 
 
 class GuardedPopen(subprocess.Popen):
+    """Popen for tests not marked e2e. The shared studies' background thread may run
+    snakemake while such a test runs: only the test's own (main) thread is stopped."""
+
     def __init__(self, args, *more, **options):
-        if runs_the_workflow(args):
+        if runs_the_workflow(args) and threading.current_thread() is threading.main_thread():
             raise AssertionError(f"{args!r}: a test that runs snakemake or a notebook must be "
                                  "marked e2e (pytest.mark.e2e), or `make test-quick` would run it")
         super().__init__(args, *more, **options)
@@ -222,6 +235,46 @@ def tiny_sha256() -> dict:
     return yaml.safe_load(TEST_CONFIG.read_text())["data"]["sources"]["mnist"]["sha256"]
 
 
+# The suite is bound by processor time, and many of its tests keep one core busy (a
+# dry run, a unit test). So the studies that several tests share are built in a
+# background thread from the session's start, one at a time in the order the tests
+# first need them, on the core that those tests leave idle; a study's fixture waits
+# for it. Each study is a function of an empty directory that returns its Workflow.
+SHARED_STUDIES = {}
+
+
+def shared_study(build):
+    """A session fixture named like ``build``: the study that ``build`` makes in the background."""
+    SHARED_STUDIES[build.__name__] = build
+
+    @pytest.fixture(scope="session", name=build.__name__)
+    def study_fixture(background_studies):
+        return background_studies(build.__name__)
+
+    study_fixture.__doc__ = build.__doc__
+    return study_fixture
+
+
+@pytest.fixture(scope="session", autouse=True)
+def background_studies(request, tmp_path_factory):
+    """Starts building every shared study that a selected test names; gives the
+    function that waits for one (and starts one asked for by name only now)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shared-study") as executor:
+        builds = {}
+
+        def start(name):
+            if name not in builds:
+                builds[name] = executor.submit(SHARED_STUDIES[name], tmp_path_factory.mktemp(name))
+            return builds[name]
+
+        for item in request.session.items:
+            for name in [name for name in item.fixturenames if name in SHARED_STUDIES]:
+                start(name)
+        yield lambda name: start(name).result()
+        for build in builds.values():  # after a failure with -x: start no more
+            build.cancel()
+
+
 def tiny_workflow(root: Path, lecture=False) -> Workflow:
     """A fresh clone with its own empty cache that has run the tiny study once, its
     data from the clone's .test/data/mnist/. Later runs use config/tiny.yaml."""
@@ -234,20 +287,19 @@ def tiny_workflow(root: Path, lecture=False) -> Workflow:
     return flow
 
 
-@pytest.fixture(scope="session")
-def base(tmp_path_factory):
+@shared_study
+def base(root):
     """A clone that has run the tiny study once as .test/config/config.yaml has it
     (the lecture included): 1 epoch, --cores 4."""
-    return tiny_workflow(tmp_path_factory.mktemp("base"), lecture=True)
+    return tiny_workflow(root, lecture=True)
 
 
-@pytest.fixture(scope="session")
-def study(tmp_path_factory):
+@shared_study
+def study(root):
     """2 datasets x 2 variants x 2 seeds, 2 epochs, --cores 4, its own empty cache and
     no network: MNIST's four .gz files placed in resources/mnist/ beforehand (its
     mirror refuses every connection), Fashion-MNIST's from a directory mirror.
     test_study checks the seeds and datasets, test_nothing_lost the placed files."""
-    root = tmp_path_factory.mktemp("study")
     (root / "cache").mkdir()
     flow = Workflow(make_clone(root / "clone"), root / "cache")
     shutil.copytree(TEST_DATA, flow.path("resources/mnist"))
@@ -266,16 +318,15 @@ def study(tmp_path_factory):
 
 
 UNCACHED_MODEL = "results/mnist/models/v2_relu/seed0.keras"
-ONE_CORE_VARIANTS = ["v1_sigmoid", "v2_relu"]  # a sigmoid and a ReLU net are enough
 
 
-@pytest.fixture(scope="session")
-def uncached_committed_run(tmp_path_factory):
-    """A fresh clone, committed as a git repository of its own, with an empty cache,
-    that has trained two variants one job at a time (--cores 1) by docs/caching.md's run that
-    leaves the cache alone. test_caching: the cache stays empty, and the weights are
-    base's (--cores 4); test_claims: the commit is recorded."""
-    root = tmp_path_factory.mktemp("uncached")
+@shared_study
+def uncached_committed_run(root):
+    """The tiny study from scratch in a fresh clone, committed as a git repository of
+    its own, one job at a time (--cores 1), by docs/caching.md's run that leaves the
+    (empty) cache alone. test_caching: the cache stays empty, and every file is
+    base's (another clean run, --cores 4); test_claims: the figures are base's, bit
+    for bit, and the commit is recorded."""
     flow = Workflow(make_clone(root / "clone"), root / "cache")
     flow.cache.mkdir()
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
@@ -287,12 +338,5 @@ def uncached_committed_run(tmp_path_factory):
     flow.first_run = flow.run(
         "--cores", "1", "--workflow-profile", "none", "--max-checksum-file-size", "2000000000",
         "--rerun-triggers", "mtime", "params", "input", "software-env",
-        "--configfile", "config/tiny.yaml", "--", UNCACHED_MODEL,
-        *(f"results/mnist/weights/{variant}/seed0.npz" for variant in ONE_CORE_VARIANTS))
+        "--configfile", "config/tiny.yaml")
     return flow
-
-
-@pytest.fixture(scope="session")
-def second_clean_run(tmp_path_factory):
-    """The same study from scratch in another clone, its own empty cache, --cores 4."""
-    return tiny_workflow(tmp_path_factory.mktemp("clean"))

@@ -21,8 +21,8 @@ def figures(flow) -> dict[str, bytes]:
             for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def test_every_figure_is_rebuilt_bit_for_bit(base, second_clean_run):
-    first, second = figures(base), figures(second_clean_run)
+def test_every_figure_is_rebuilt_bit_for_bit(base, uncached_committed_run):
+    first, second = figures(base), figures(uncached_committed_run)
     # loss_comparison, filters of the 3 conv variants, predictions and confusion of all 4.
     assert len(first) == 2 * (1 + 3 + 4 + 4)
     assert {name.rsplit(".", 1)[1] for name in first} == {"png", "svg"}

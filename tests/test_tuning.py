@@ -22,7 +22,7 @@ from ablation.selection import (
     verdicts,
 )
 from ablation.training import NonFiniteLoss, write_history
-from conftest import Workflow, make_clone, tiny_config
+from conftest import Workflow, make_clone, shared_study, tiny_config
 from workflow_helpers import dry_run, planned_jobs, planned_rules
 
 
@@ -236,10 +236,9 @@ TUNING = {"learning_rates": [0.001, 0.01], "epochs": 1, "seeds": [0],
           "validation_size": 60, "split_seed": 0}
 
 
-@pytest.fixture(scope="module")
-def sweep(tmp_path_factory):
+@shared_study
+def sweep(root):
     """2 variants x 2 rates x 1 seed, 1 epoch, on the tiny generated data."""
-    root = tmp_path_factory.mktemp("tuning")
     (root / "cache").mkdir()
     config = tiny_config()
     config["variants"] = [{"name": "v1_sigmoid"}, {"name": "v2_relu", "activation": "relu"}]
