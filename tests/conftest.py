@@ -1,3 +1,4 @@
+import inspect
 import os
 import shutil
 import socket
@@ -239,7 +240,8 @@ def tiny_sha256() -> dict:
 # dry run, a unit test). So the studies that several tests share are built in a
 # background thread from the session's start, one at a time in the order the tests
 # first need them, on the core that those tests leave idle; a study's fixture waits
-# for it. Each study is a function of an empty directory that returns its Workflow.
+# for it. A study is a function of an empty directory, and of the studies it starts
+# from (its other parameters, named like them), that returns its Workflow.
 SHARED_STUDIES = {}
 
 
@@ -264,7 +266,12 @@ def background_studies(request, tmp_path_factory):
 
         def start(name):
             if name not in builds:
-                builds[name] = executor.submit(SHARED_STUDIES[name], tmp_path_factory.mktemp(name))
+                build = SHARED_STUDIES[name]
+                # The studies it starts from go first: one worker builds in order.
+                sources = [start(source) for source in list(inspect.signature(build).parameters)[1:]]
+                root = tmp_path_factory.mktemp(name)
+                builds[name] = executor.submit(
+                    lambda: build(root, *(source.result() for source in sources)))
             return builds[name]
 
         for item in request.session.items:

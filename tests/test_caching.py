@@ -12,7 +12,7 @@ import yaml
 
 from ablation.integrity import file_sha256
 from ablation.provenance import cpu_model
-from conftest import (SNAKEMAKE, UNCACHED_MODEL, Workflow, make_clone,
+from conftest import (SNAKEMAKE, UNCACHED_MODEL, Workflow, make_clone, shared_study,
                       tiny_config)
 from workflow_helpers import dry_run, planned_jobs, planned_rules, weights_digest
 
@@ -213,10 +213,18 @@ def test_the_documented_run_without_the_cache_leaves_it_empty(uncached_committed
     assert list(flow.cache.iterdir()) == []
 
 
-def test_fresh_clone_with_warm_cache_trains_nothing(base, tmp_path):
-    clone = Workflow(make_clone(tmp_path / "clone"), base.cache)
-    clone.write_config(tiny_config())  # base's settings, without the lecture: it trains nothing
-    clone.run("--cores", "4", "--configfile", "config/tiny.yaml")
+@shared_study
+def warm_clone(root, base):
+    """A fresh clone that has run the tiny study with base's cache (base's settings,
+    without the lecture: it trains nothing either)."""
+    clone = Workflow(make_clone(root / "clone"), base.cache)
+    clone.write_config(tiny_config())
+    clone.first_run = clone.run("--cores", "4", "--configfile", "config/tiny.yaml")
+    return clone
+
+
+def test_fresh_clone_with_warm_cache_trains_nothing(base, warm_clone):
+    clone = warm_clone
     # Snakemake creates the log files of jobs restored from the cache, but nothing runs.
     for stage in ("train", "fetch"):
         logs = list(clone.path(f"logs/mnist/{stage}").rglob("*.log"))

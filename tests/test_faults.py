@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, SNAKEMAKE, Workflow, make_clone, tiny_config
+from conftest import REPO, SNAKEMAKE, Workflow, make_clone, shared_study, tiny_config
 from tinydata import write_tiny_dataset
 from workflow_helpers import curves_of, tensorboard_scalars, weights_digest
 
@@ -72,38 +72,36 @@ def completed_epochs(flow) -> int:
 EPOCHS = 30  # tiny epochs: room for the kill to land mid-training on a busy machine
 
 
-def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path):
-    config = tiny_config(epochs=EPOCHS)
-    # The uninterrupted reference trains alongside; it need only be done by the comparison.
-    reference = clone_with_config(tmp_path, "reference", config)
-    reference_run = start(reference, "--cores", "2", TARGET,
-                          "results/mnist/weights/v1_sigmoid/seed0.npz", "--configfile", "config/tiny.yaml")
+@shared_study
+def uninterrupted_training(root):
+    """The reference for the SIGKILL test: the same training, never interrupted."""
+    flow = clone_with_config(root, "reference", tiny_config(epochs=EPOCHS))
+    flow.run("--cores", "2", TARGET, "results/mnist/weights/v1_sigmoid/seed0.npz",
+             "--configfile", "config/tiny.yaml")
+    return flow
 
-    try:
-        flow = clone_with_config(tmp_path, "killed", config)
-        process = start(flow, "--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
-        # Ends early, and fails below, if the training finished before the kill.
-        wait_for(lambda: completed_epochs(flow) >= 3 or process.poll() is not None)
-        kill_group(process)
-        killed_after = completed_epochs(flow)
-        assert 3 <= killed_after < EPOCHS, "the kill must land mid-training"
-        assert not flow.path(TARGET).exists()
 
-        # What docs/troubleshooting.md says to do after a crash: unlock, then rerun the incomplete job.
-        flow.run("--unlock", "--configfile", "config/tiny.yaml")
-        flow.run("--cores", "2", "--rerun-incomplete", TARGET,
-                 "results/mnist/weights/v1_sigmoid/seed0.npz", "--configfile", "config/tiny.yaml")
-        log = flow.path("logs/mnist/train/v1_sigmoid/seed0.log").read_text()
-        resumed = int(re.search(r"resuming v1_sigmoid seed 0 after epoch (\d+)", log).group(1))
-        assert resumed >= killed_after  # the kill may land after a checkpoint was written
-        assert f"epoch {resumed + 1}/{EPOCHS}" in log.split("resuming")[1]
-        assert f"epoch 1/{EPOCHS}" not in log.split("resuming")[1]
+def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, uninterrupted_training):
+    flow = clone_with_config(tmp_path, "killed", tiny_config(epochs=EPOCHS))
+    process = start(flow, "--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
+    # Ends early, and fails below, if the training finished before the kill.
+    wait_for(lambda: completed_epochs(flow) >= 3 or process.poll() is not None)
+    kill_group(process)
+    killed_after = completed_epochs(flow)
+    assert 3 <= killed_after < EPOCHS, "the kill must land mid-training"
+    assert not flow.path(TARGET).exists()
 
-        reference_output = reference_run.communicate()[0]
-    finally:
-        if reference_run.poll() is None:  # this test failed before the comparison
-            kill_group(reference_run)
-    assert reference_run.returncode == 0, reference_output[-5000:]
+    # What docs/troubleshooting.md says to do after a crash: unlock, then rerun the incomplete job.
+    flow.run("--unlock", "--configfile", "config/tiny.yaml")
+    flow.run("--cores", "2", "--rerun-incomplete", TARGET,
+             "results/mnist/weights/v1_sigmoid/seed0.npz", "--configfile", "config/tiny.yaml")
+    log = flow.path("logs/mnist/train/v1_sigmoid/seed0.log").read_text()
+    resumed = int(re.search(r"resuming v1_sigmoid seed 0 after epoch (\d+)", log).group(1))
+    assert resumed >= killed_after  # the kill may land after a checkpoint was written
+    assert f"epoch {resumed + 1}/{EPOCHS}" in log.split("resuming")[1]
+    assert f"epoch 1/{EPOCHS}" not in log.split("resuming")[1]
+
+    reference = uninterrupted_training
     history = "results/mnist/histories/v1_sigmoid/seed0.csv"
     assert flow.path(history).read_bytes() == reference.path(history).read_bytes()
     weights = "results/mnist/weights/v1_sigmoid/seed0.npz"

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
-from conftest import REPO, Workflow, tiny_config
+from conftest import REPO, TEST_DATA, Workflow, shared_study, tiny_config
 from workflow_helpers import planned_jobs
 
 pytestmark = pytest.mark.e2e
@@ -41,25 +41,30 @@ onerror:
 """
 
 
-def test_another_project_adds_a_variant_and_reuses_the_cached_trainings(tmp_path, base, served_tiny):
+@shared_study
+def module_project(root, base):
     """A directory with only a config (the tiny study's baseline plus a variant of its
-    own), the profile and a module Snakefile runs the study end to end; the training
-    that the clone's run put into the cache comes back from it, only the new variant
-    trains."""
-    project = tmp_path / "project"
+    own), the profile and a module Snakefile, run once with a copy of base's cache
+    (the run adds to it, and other tests read base's)."""
+    project = root / "project"
     (project / "config").mkdir(parents=True)
     shutil.copytree(REPO / "profiles", project / "profiles")
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    url, _ = served_tiny  # the project has no .test/ beside its config
-    update_config(config, tiny_config([url]))
+    # The project has no .test/ beside its config: the tiny data from where it lies.
+    update_config(config, tiny_config([str(TEST_DATA)]))
     config["variants"] = [config["variants"][0], EXTRA_VARIANT]
     (project / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     (project / "Snakefile").write_text(project_snakefile(REPO / "workflow" / "Snakefile"))
-    # A copy of the clone's cache: the run adds to it, and other tests read that one.
-    cache = tmp_path / "cache"
-    shutil.copytree(base.cache, cache)
+    shutil.copytree(base.cache, root / "cache")
+    flow = Workflow(project, root / "cache")
+    flow.first_run = flow.run("--cores", "2")
+    return flow
 
-    run = Workflow(project, cache).run("--cores", "2")
+
+def test_another_project_adds_a_variant_and_reuses_the_cached_trainings(module_project):
+    """The project runs the study end to end; the training that the clone's run put
+    into the cache comes back from it, only the new variant trains."""
+    project, run = module_project.directory, module_project.first_run
 
     # Snakemake lists restored jobs too, and creates their log files, but runs nothing.
     variants = [wildcards["variant"] for rule, wildcards in planned_jobs(run.output) if rule == "train"]
