@@ -237,9 +237,9 @@ def tiny_sha256() -> dict:
 
 
 # The suite is bound by processor time, and many of its tests keep one core busy (a
-# dry run, a unit test). So the studies that several tests share are built in a
-# background thread from the session's start, one at a time in the order the tests
-# first need them, on the core that those tests leave idle; a study's fixture waits
+# dry run, a unit test). So the studies that several tests share are built in
+# background threads from the session's start, two at a time in the order the tests
+# first need them, on the cores that those tests leave idle; a study's fixture waits
 # for it. A study is a function of an empty directory, and of the studies it starts
 # from (its other parameters, named like them), that returns its Workflow.
 SHARED_STUDIES = {}
@@ -261,13 +261,14 @@ def shared_study(build):
 def background_studies(request, tmp_path_factory):
     """Starts building every shared study that a selected test names; gives the
     function that waits for one (and starts one asked for by name only now)."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shared-study") as executor:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="shared-study") as executor:
         builds = {}
 
         def start(name):
             if name not in builds:
                 build = SHARED_STUDIES[name]
-                # The studies it starts from go first: one worker builds in order.
+                # The studies it starts from are submitted first, so they never wait
+                # behind it.
                 sources = [start(source) for source in list(inspect.signature(build).parameters)[1:]]
                 root = tmp_path_factory.mktemp(name)
                 builds[name] = executor.submit(
