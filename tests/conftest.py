@@ -32,7 +32,7 @@ NOT_IN_CLONE = shutil.ignore_patterns(
 # `make test-quick` runs the tests not marked e2e: no snakemake, no notebook. These
 # fixtures run snakemake (and so do the shared studies, SHARED_STUDIES below), and so
 # does any subprocess named below.
-E2E_FIXTURES = {"served_tiny", "workflow_clone"}
+E2E_FIXTURES = {"served_tiny"}
 WORKFLOW_PROGRAMS = {"snakemake", "jupyter", "jupyter-nbconvert", "jupyter-execute", "papermill"}
 
 
@@ -214,13 +214,6 @@ class Workflow:
         return self.directory / relative
 
 
-@pytest.fixture
-def workflow_clone(tmp_path):
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    return Workflow(make_clone(tmp_path / "clone"), cache)
-
-
 @pytest.fixture(scope="session")
 def served_tiny():
     """The tiny study's data behind a plain local HTTP mirror: (URL, sha256)."""
@@ -283,23 +276,16 @@ def background_studies(request, tmp_path_factory):
             build.cancel()
 
 
-def tiny_workflow(root: Path, lecture=False) -> Workflow:
-    """A fresh clone with its own empty cache that has run the tiny study once, its
-    data from the clone's .test/data/mnist/. Later runs use config/tiny.yaml."""
-    (root / "cache").mkdir(parents=True)
-    flow = Workflow(make_clone(root / "clone"), root / "cache")
-    flow.write_config(tiny_config(lecture=lecture))
-    # base runs the by-hand command itself; config/tiny.yaml holds the same settings.
-    configfile = ".test/config/config.yaml" if lecture else "config/tiny.yaml"
-    flow.first_run = flow.run("--cores", "4", "--configfile", configfile)
-    return flow
-
-
 @shared_study
 def base(root):
     """A clone that has run the tiny study once as .test/config/config.yaml has it
-    (the lecture included): 1 epoch, --cores 4."""
-    return tiny_workflow(root, lecture=True)
+    (the lecture included): 1 epoch, --cores 4. Later runs use config/tiny.yaml,
+    which holds the same settings."""
+    (root / "cache").mkdir()
+    flow = Workflow(make_clone(root / "clone"), root / "cache")
+    flow.write_config(tiny_config(lecture=True))
+    flow.first_run = flow.run("--cores", "4", "--configfile", ".test/config/config.yaml")
+    return flow
 
 
 @shared_study
