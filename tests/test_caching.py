@@ -56,7 +56,7 @@ def test_editing_one_variant_reruns_only_that_variant(base):
     assert trained(output) == ["v4_no_conv"]
     per_variant = {w.get("variant") for rule, w in planned_jobs(output) if rule != "all"}
     assert per_variant == {"v4_no_conv", None}  # None: aggregate and the loss chart
-    assert planned_rules(output) == {"train", "evaluate", "aggregate", "plot_loss_comparison",
+    assert planned_rules(output) == {"train", "aggregate", "plot_loss_comparison",
                                      "plot_predictions", "plot_confusion", "lecture", "render_lecture"}
 
 
@@ -110,7 +110,7 @@ def test_code_edits_rerun_exactly_what_depends_on_them(base, module, old, new, e
         # plot_predictions' script and the lecture notebook load the test images
         # through ablation.data themselves.
         ("workflow/ablation/data.py", "    return pixels, labels", "    return pixels, labels.copy()",
-         {"normalize", "train", "evaluate", "plot_predictions", "lecture"}),
+         {"normalize", "train", "plot_predictions", "lecture"}),
         ("workflow/ablation/stats.py", "    return pd.concat(frames, ignore_index=True)",
          "    return pd.concat(frames, ignore_index=True, copy=True)", {"aggregate"}),
         ("workflow/scripts/plot_confusion.py", "log_to(snakemake.log[0])",
@@ -151,7 +151,7 @@ def test_a_different_data_hash_reruns_everything_downstream(base, served_tiny):
     output = dry_run_with(base, {"data": {"sources": {"mnist": {"sha256": changed}}}})
     fetched = [w["file"] for rule, w in planned_jobs(output) if rule == "fetch"]
     assert fetched == ["t10k-labels-idx1-ubyte"]
-    assert {"normalize", "train", "evaluate", "aggregate"} <= planned_rules(output)
+    assert {"normalize", "train", "aggregate"} <= planned_rules(output)
     assert trained(output) == VARIANTS
 
 

@@ -46,8 +46,9 @@ def test_a_module_imported_by_the_script_itself_counts():
 def test_editing_the_model_changes_the_training_digest_only(package_copy):
     scripts = package_copy.parent / "scripts"
     training, plots = digest(scripts / "train.py"), digest(scripts / "plot_confusion.py")
-    model = package_copy / "model.py"
-    model.write_text(model.read_text().replace('activation="softmax"', 'activation="linear"'))
+    # The output layer is planned in ablation.architecture, which ablation.model builds.
+    plan = package_copy / "architecture.py"
+    plan.write_text(plan.read_text().replace('activation="softmax"', 'activation="linear"'))
     assert digest(scripts / "train.py") != training
     assert digest(scripts / "plot_confusion.py") == plots
 

@@ -42,6 +42,11 @@ CASES = {
     "missing local mirror directory": ({"data": {"sources": {"mnist": {"mirrors": ["no/such/dir"]}}}}, "config key data.sources.mnist.mirrors[0]", "existing directory"),
     "unknown dataset": ({"data": {"datasets": ["kmnist"]}}, "config key data.datasets", "'kmnist' has no entry under data.sources"),
     "lecture sample outside the test set": ({"report": {"lecture_sample": 10000}}, "config key report.lecture_sample", "10000 is outside the mnist test set"),
+    "too many conv stages": (with_variants({"name": "v9", "conv_filters": [6, 16, 32, 64], "conv_padding": ["same", "valid", "valid", "valid"]}), "config key variants[1] (v9)", "layer conv4 (3×3 conv, valid padding) needs an input of at least 3×3, but gets 2×2×32"),
+    "pool larger than its input": (with_variants({"name": "v9", "conv": False, "pool_size": 20}), "config key variants[1] (v9)", "layer pool2 (20×20 avg pooling) needs an input of at least 20×20, but gets 1×1×1"),
+    "kernel larger than its feature map": (with_variants({"name": "v9", "kernel_size": 30, "conv_padding": ["valid", "valid"]}), "config key variants[1] (v9)", "layer conv1 (30×30 conv, valid padding) needs an input of at least 30×30, but gets 28×28×1"),
+    "zero units": (with_variants({"name": "v9", "dense_units": [120, 0]}), "config key variants[1].dense_units[1]", "0 is less than the minimum of 1"),
+    "zero filters": (with_variants({"name": "v9", "conv_filters": [0, 16]}), "config key variants[1].conv_filters[0]", "0 is less than the minimum of 1"),
     "unknown baseline": ({"report": {"baseline": "v0"}}, "config key report.baseline", "'v0' is not a variant"),
     "tuning: learning rate 0": ({"tuning": {"learning_rates": [0.001, 0]}}, "config key tuning.learning_rates[1]", "less than or equal to the minimum of 0"),
     "tuning: empty grid": ({"tuning": {"learning_rates": []}}, "config key tuning.learning_rates", "should be non-empty"),
@@ -74,7 +79,8 @@ def test_bad_config_names_the_key_in_one_message(override, key, message):
 
 # Through snakemake: a schema error, a check of ablation.config, and a mirror (a path
 # the workflow resolves itself) are refused before any job, nothing written.
-REFUSED_BY_SNAKEMAKE = ["wrong type", "duplicate variant", "missing local mirror directory"]
+REFUSED_BY_SNAKEMAKE = ["wrong type", "duplicate variant", "missing local mirror directory",
+                        "too many conv stages"]
 
 
 @pytest.mark.e2e

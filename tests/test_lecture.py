@@ -34,7 +34,7 @@ def test_the_executed_lecture_shows_the_filters_the_prediction_and_the_curves(ba
     assert outputs_of(notebook, "error") == []
     printed = "".join(output.text for output in outputs_of(notebook, "stream"))
     assert "W0.shape == (3, 3, 1, 6)" in printed
-    # report.lecture_sample of .test/config/config.yaml; the evaluate job predicted the same.
+    # report.lecture_sample of .test/config/config.yaml; the training job predicted the same.
     predictions = pd.read_csv(base.path("results/mnist/predictions/v1_sigmoid/seed0.csv"))
     label, predicted = predictions.set_index("index").loc[7, ["label", "predicted"]].astype(int)
     assert f"test sample 7: label {label}, predicted {predicted} (" in printed

@@ -2,6 +2,9 @@
 
 from pathlib import Path
 
+from ablation.architecture import UnbuildableVariant, forward_cost, shape_text
+from ablation.idx import IMAGE_SHAPE
+
 MODEL_KEYS_NOT_IN_SPEC = {"description"}
 
 
@@ -46,6 +49,15 @@ def check_config(config: dict) -> None:
                 f"{len(spec['conv_padding'])} entries but conv_filters has "
                 f"{len(spec['conv_filters'])}; give one padding per conv stage"
             )
+        try:
+            # The output layer's width does not change whether the variant fits.
+            forward_cost(spec, IMAGE_SHAPE, num_classes=2)
+        except UnbuildableVariant as error:
+            raise ConfigError(
+                f"config key variants[{index}] ({spec['name']}): {error}, on "
+                f"{shape_text(IMAGE_SHAPE)} images; remove a conv stage, pad it "
+                "(conv_padding: same), or choose a smaller kernel_size or pool_size"
+            ) from None
     if config["report"]["baseline"] not in names:
         raise ConfigError(
             f"config key report.baseline: {config['report']['baseline']!r} is not a "

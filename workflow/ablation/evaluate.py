@@ -1,12 +1,10 @@
-"""Export what the figures need from a trained model, so that plotting never imports TensorFlow."""
+"""What the figures need from a trained model, written by the job that trained it,
+so that drawing a figure never starts TensorFlow."""
 
 import numpy as np
 import pandas as pd
 
-from ablation.data import load_split
 from ablation.files import replaced
-from ablation.integrity import verified_record
-from ablation.training import configure_tensorflow
 
 
 def weight_arrays(model) -> dict[str, np.ndarray]:
@@ -18,28 +16,20 @@ def weight_arrays(model) -> dict[str, np.ndarray]:
     }
 
 
-def evaluate(
-    model_path, provenance_path, test_path, predictions_path, weights_path,
-    batch_size: int, threads: int,
-) -> None:
-    """Predict the test set with the model, checked first against the SHA-256 that
-    its training recorded; export its weights for the figures."""
-    import keras
+def write_predictions(model, test_batches, labels, path) -> None:
+    """The model's class and confidence for every test example, in test-set order."""
+    probabilities = model.predict(test_batches, verbose=0)
+    with replaced(path) as partial:
+        pd.DataFrame(
+            {
+                "index": np.arange(len(labels)),
+                "label": labels,
+                "predicted": probabilities.argmax(axis=1),
+                "confidence": probabilities.max(axis=1),
+            }
+        ).to_csv(partial, index=False)
 
-    record = verified_record(provenance_path, {"model": model_path})
-    # The training's seed and thread pools: predictions never depend on --cores.
-    configure_tensorflow(record["seed"], threads)
-    model = keras.models.load_model(model_path, safe_mode=True)
-    images, labels = load_split(test_path)
-    probabilities = model.predict(images, batch_size=batch_size, verbose=0)
-    predicted = probabilities.argmax(axis=1)
-    pd.DataFrame(
-        {
-            "index": np.arange(len(labels)),
-            "label": labels,
-            "predicted": predicted,
-            "confidence": probabilities.max(axis=1),
-        }
-    ).to_csv(predictions_path, index=False)
-    with replaced(weights_path) as partial, open(partial, "wb") as handle:
+
+def write_weights(model, path) -> None:
+    with replaced(path) as partial, open(partial, "wb") as handle:
         np.savez(handle, **weight_arrays(model))

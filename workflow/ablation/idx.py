@@ -47,8 +47,13 @@ def parse_idx(raw: bytes, name: str, expected_magic: int) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape)
 
 
-def read_images(raw: bytes, name: str, height: int = 28, width: int = 28) -> np.ndarray:
+# Height, width and channels of the images of every MNIST-style dataset.
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def read_images(raw: bytes, name: str) -> np.ndarray:
     images = parse_idx(raw, name, IMAGES_MAGIC)
+    height, width, _ = IMAGE_SHAPE
     if images.shape[1:] != (height, width):
         raise IdxError(
             f"{name}: images are {images.shape[1]}x{images.shape[2]}, "

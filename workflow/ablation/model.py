@@ -3,31 +3,28 @@
 import keras
 from keras import layers
 
+from ablation.architecture import layer_plan
+from ablation.idx import IMAGE_SHAPE
+
 POOLING_LAYERS = {"avg": layers.AveragePooling2D, "max": layers.MaxPooling2D}
 
 
-def build_model(spec: dict, input_shape=(28, 28, 1), num_classes: int = 10):
-    """One builder for every variant: each conv stage is an optional Conv2D and an
-    optional pooling layer, followed by the dense stack."""
+def keras_layer(layer):
+    if layer.kind == "conv":
+        return layers.Conv2D(layer.size, layer.kernel_size, padding=layer.padding,
+                             activation=layer.activation, name=layer.name)
+    if layer.kind == "pool":
+        return POOLING_LAYERS[layer.pooling](layer.size, name=layer.name)
+    if layer.kind == "flatten":
+        return layers.Flatten(name=layer.name)
+    return layers.Dense(layer.size, activation=layer.activation, name=layer.name)
+
+
+def build_model(spec: dict, input_shape=IMAGE_SHAPE, num_classes: int = 10):
+    """One builder for every variant, layer by layer as ablation.architecture plans
+    it (the config check follows the same plan to refuse a variant that cannot be built)."""
     model = keras.Sequential(name=spec["name"])
     model.add(keras.Input(shape=input_shape))
-    stages = zip(spec["conv_filters"], spec["conv_padding"])
-    for stage, (filters, padding) in enumerate(stages, start=1):
-        if spec["conv"]:
-            model.add(
-                layers.Conv2D(
-                    filters,
-                    spec["kernel_size"],
-                    padding=padding,
-                    activation=spec["activation"],
-                    name=f"conv{stage}",
-                )
-            )
-        if spec["pooling"] != "none":
-            pooling = POOLING_LAYERS[spec["pooling"]]
-            model.add(pooling(spec["pool_size"], name=f"pool{stage}"))
-    model.add(layers.Flatten(name="flatten"))
-    for index, units in enumerate(spec["dense_units"], start=1):
-        model.add(layers.Dense(units, activation=spec["activation"], name=f"dense{index}"))
-    model.add(layers.Dense(num_classes, activation="softmax", name="output"))
+    for layer in layer_plan(spec, num_classes):
+        model.add(keras_layer(layer))
     return model

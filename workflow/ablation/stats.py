@@ -14,13 +14,15 @@ TEST_ACCURACY = metrics.on(metrics.TEST, "accuracy")
 def collect_histories(dataset: str, runs: list[dict]) -> pd.DataFrame:
     """Long format, one row per (variant, seed, epoch).
 
-    ``runs`` holds ``variant``, ``seed``, ``history`` (CSV path) and
-    ``provenance`` (JSON path); epoch times come from the provenance sidecar,
-    which also holds the SHA-256 that each history is checked against first.
+    ``runs`` holds ``variant``, ``seed``, ``history`` (CSV path), ``provenance``
+    (JSON path) and optionally ``model``; epoch times come from the provenance
+    sidecar, which also holds the SHA-256 that the history and the model are
+    checked against first.
     """
     frames = []
     for run in runs:
-        sidecar = verified_record(run["provenance"], {"history": run["history"]})
+        checked = {name: run[name] for name in ("history", "model") if name in run}
+        sidecar = verified_record(run["provenance"], checked)
         history = metrics.read_history(run["history"], metrics.TEST)
         history.insert(0, "seed", run["seed"])
         history.insert(0, "variant", run["variant"])

@@ -18,6 +18,7 @@ import numpy as np
 
 from ablation import metrics, provenance
 from ablation.data import load_split_as_pixels
+from ablation.evaluate import write_predictions, write_weights
 from ablation.files import replaced, write_json, write_text
 from ablation.integrity import outputs_digests
 
@@ -198,7 +199,9 @@ def train(
     outputs: dict,
     source_directory,
 ) -> None:
-    """Train ``spec`` and write ``outputs['model']``, ``['history']`` and ``['provenance']``.
+    """Train ``spec`` and write ``outputs['model']``, ``['history']`` and ``['provenance']``,
+    and where ``outputs`` names them, what the figures need from the model: its
+    ``['predictions']`` on the evaluation data and its ``['weights']``.
 
     ``settings`` holds the global training settings (epochs, batch_size,
     learning_rate, threads, train_subset); ``dataset`` the dataset's name,
@@ -216,6 +219,7 @@ def train(
     import tensorflow as tf
 
     train_size = len(x_train)
+    evaluation_labels = y_evaluation
     x_train, y_train, x_evaluation, y_evaluation = map(
         tf.constant, (x_train, y_train, x_evaluation, y_evaluation)
     )
@@ -275,6 +279,11 @@ def train(
     curves.close()
     save_model_atomically(model, outputs["model"])
     write_history(outputs["history"], rows, evaluation_split)
+    exported = {"model": outputs["model"], "history": outputs["history"]}
+    if "predictions" in outputs.keys():
+        write_predictions(model, evaluation_batches, evaluation_labels, outputs["predictions"])
+        write_weights(model, outputs["weights"])
+        exported |= {name: outputs[name] for name in ("predictions", "weights")}
     write_json(
         outputs["provenance"],
         {
@@ -291,9 +300,7 @@ def train(
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             # What later jobs check these outputs against (they may come back
             # from the shared cache).
-            "sha256": outputs_digests(
-                {"model": outputs["model"], "history": outputs["history"]}
-            ),
+            "sha256": outputs_digests(exported),
             **provenance.collect(source_directory, settings["threads"]),
         },
     )

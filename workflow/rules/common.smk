@@ -57,7 +57,9 @@ from ablation.config import (
     describe_schema_error,
     variant_specs,
 )
+from ablation.architecture import forward_cost
 from ablation.datasets import FILE_NAMES, dataset_digest
+from ablation.idx import IMAGE_SHAPE
 from ablation.settings import write_if_changed
 
 try:
@@ -152,13 +154,32 @@ def get_training_settings(wildcards, checkpoint_dir, **training):
     }
 
 
+def get_training_priority(epochs, validation_size=0):
+    """Input function for a training job's priority: its multiply-accumulates, in
+    millions (the variant's forward pass per example, times the training examples
+    and the epochs). The scheduler starts the costliest training first, so that the
+    others run beside it rather than after it."""
+
+    def priority(wildcards):
+        spec = VARIANT_SPECS[wildcards.variant]
+        source = get_source(wildcards.dataset)
+        examples = source["train_size"] - validation_size
+        subset = config["training"].get("train_subset")
+        if subset:
+            examples = min(examples, subset)
+        per_example = forward_cost(spec, IMAGE_SHAPE, len(source["class_names"]))
+        return per_example * examples * epochs / 1e6
+
+    return priority
+
+
 def get_reference_seed():
     """The seed whose model the per-variant figures show."""
     return SEEDS[0]
 
 
 def get_reference_run(path, **wildcards):
-    """``path``, an output of rule train or evaluate, of the reference seed's run."""
+    """``path``, an output of rule train, of the reference seed's run."""
     return expand(path, seed=get_reference_seed(), **wildcards, allow_missing=True)[0]
 
 

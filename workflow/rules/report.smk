@@ -16,6 +16,14 @@ rule aggregate:
             seed=SEEDS,
             allow_missing=True,
         ),
+        # Read for their checksums only: every model, also those no figure shows, is
+        # checked against its training's record wherever it came back from the cache.
+        models=expand(
+            rules.train.output.model,
+            variant=list(VARIANT_SPECS),
+            seed=SEEDS,
+            allow_missing=True,
+        ),
         settings=get_settings(
             "aggregate",
             lambda wildcards: {
@@ -75,7 +83,8 @@ rule plot_loss_comparison:
 
 rule plot_filters:
     input:
-        weights=get_reference_run(rules.evaluate.output.weights),
+        weights=get_reference_run(rules.train.output.weights),
+        provenance=get_reference_run(rules.train.output.provenance),
         settings=get_settings(
             "plot_filters", lambda wildcards: {"title": get_figure_title(wildcards)}
         ),
@@ -101,7 +110,8 @@ rule plot_filters:
 
 rule plot_predictions:
     input:
-        predictions=get_reference_run(rules.evaluate.output.predictions),
+        predictions=get_reference_run(rules.train.output.predictions),
+        provenance=get_reference_run(rules.train.output.provenance),
         test=rules.normalize.output.test,
         settings=get_settings(
             "plot_predictions",
@@ -130,7 +140,8 @@ rule plot_predictions:
 
 rule plot_confusion:
     input:
-        predictions=get_reference_run(rules.evaluate.output.predictions),
+        predictions=get_reference_run(rules.train.output.predictions),
+        provenance=get_reference_run(rules.train.output.provenance),
         settings=get_settings(
             "plot_confusion",
             lambda wildcards: {

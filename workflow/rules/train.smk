@@ -12,6 +12,9 @@ rule train:
     output:
         model="results/{dataset}/models/{variant}/seed{seed}.keras",
         history="results/{dataset}/histories/{variant}/seed{seed}.csv",
+        # What the figures need from the model, so that they never start TensorFlow.
+        predictions="results/{dataset}/predictions/{variant}/seed{seed}.csv",
+        weights="results/{dataset}/weights/{variant}/seed{seed}.npz",
         provenance=report(
             "results/{dataset}/histories/{variant}/seed{seed}.json",
             caption="../report/provenance.rst",
@@ -22,6 +25,7 @@ rule train:
     log:
         "logs/{dataset}/train/{variant}/seed{seed}.log",
     cache: "omit-software"
+    priority: get_training_priority(config["training"]["epochs"])
     conda:
         "../../environment.yml"
     threads: get_training_threads()
@@ -31,32 +35,3 @@ rule train:
         runtime=60,
     script:
         "../scripts/train.py"
-
-
-# Not cached: it runs wherever a training comes back from the shared cache, and
-# checks the model against the SHA-256 that the training recorded before use.
-rule evaluate:
-    input:
-        model=rules.train.output.model,
-        provenance=rules.train.output.provenance,
-        test=rules.normalize.output.test,
-        settings=get_settings(
-            "evaluate",
-            lambda wildcards: {
-                "batch_size": config["training"]["batch_size"],
-                "threads": get_training_threads(),
-            },
-        ),
-    output:
-        predictions="results/{dataset}/predictions/{variant}/seed{seed}.csv",
-        weights="results/{dataset}/weights/{variant}/seed{seed}.npz",
-    log:
-        "logs/{dataset}/evaluate/{variant}/seed{seed}.log",
-    conda:
-        "../../environment.yml"
-    threads: get_training_threads()
-    resources:
-        mem_mb=1500,
-        runtime=10,
-    script:
-        "../scripts/evaluate.py"

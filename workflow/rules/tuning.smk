@@ -76,6 +76,7 @@ rule tune:
     log:
         "logs/{dataset}/tuning/runs/{variant}/lr{lr}/seed{seed}.log",
     cache: "omit-software"
+    priority: get_training_priority(TUNING["epochs"], TUNING["validation_size"])
     conda:
         "../../environment.yml"
     threads: get_training_threads()

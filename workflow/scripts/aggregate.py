@@ -7,9 +7,11 @@ settings = read_settings(snakemake.input.settings)
 write_tables(
     dataset=snakemake.wildcards.dataset,
     runs=[
-        {"variant": variant, "seed": seed, "history": history, "provenance": sidecar}
-        for (variant, seed), history, sidecar in zip(
-            settings["runs"], snakemake.input.histories, snakemake.input.provenance
+        {"variant": variant, "seed": seed, "history": history, "model": model,
+         "provenance": sidecar}
+        for (variant, seed), history, model, sidecar in zip(
+            settings["runs"], snakemake.input.histories, snakemake.input.models,
+            snakemake.input.provenance,
         )
     ],
     variant_order=settings["variants"],
