@@ -17,8 +17,8 @@ DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 def training_priorities(output: str) -> dict[str, float]:
     """Variant -> priority of each training job that a dry run lists."""
     priorities = {}
-    for job in re.split(r"\n(?=rule \w+:)", output):
-        if job.startswith("rule train:"):
+    for job in re.split(r"\n(?=(?:local)?rule \w+:)", output):
+        if re.match(r"(?:local)?rule train:", job):
             variant = re.search(r"variant=(\w+)", job).group(1)
             priorities[variant] = float(re.search(r"priority: (\S+)", job).group(1))
     return priorities
