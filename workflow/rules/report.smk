@@ -45,6 +45,7 @@ rule aggregate:
         ),
     log:
         "logs/{dataset}/aggregate.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -67,6 +68,7 @@ rule plot_loss_comparison:
         svg="results/{dataset}/figures/loss_comparison.svg",
     log:
         "logs/{dataset}/plots/loss_comparison.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -93,6 +95,7 @@ rule plot_filters:
     # A variant without conv layers has no filters, so no such target.
     wildcard_constraints:
         variant="|".join(get_conv_variants()),
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -122,6 +125,7 @@ rule plot_predictions:
         svg="results/{dataset}/figures/predictions/{variant}.svg",
     log:
         "logs/{dataset}/plots/predictions/{variant}.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -149,6 +153,7 @@ rule plot_confusion:
         svg="results/{dataset}/figures/confusion/{variant}.svg",
     log:
         "logs/{dataset}/plots/confusion/{variant}.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -171,6 +176,7 @@ rule plot_accuracy_by_dataset:
         svg="results/accuracy_by_dataset.svg",
     log:
         "logs/plots/accuracy_by_dataset.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
