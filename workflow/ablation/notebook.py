@@ -5,8 +5,8 @@ Executed here with nbconvert's Python API rather than by Snakemake's ``notebook:
 directive, whose first cell holds the working directory in an unescaped string
 literal, ``os.chdir(r'...')`` (snakemake 9.27): a SyntaxError in a checkout whose
 path has an apostrophe, after every training has run. The cell added here names the
-job's inputs relative to the working directory, where the kernel runs, so neither
-this code nor the executed notebook holds the checkout's path. The kernel is the
+job's inputs relative to the working directory, where the kernel runs, so the
+executed notebook holds no path of the checkout. The kernel is the
 one the notebook names, found through JUPYTER_PATH (workflow/rules/common.smk), and
 jupyter_client starts it with the Python that runs this code, so no ``jupyter``
 program has to be on PATH: every environment runs it, the layered ones too.
@@ -63,8 +63,10 @@ def execute_notebook(source, inputs: dict[str, str], output) -> None:
 JUPYTER_DATA = ("share", "jupyter")
 
 
-def jupyter_data_dir() -> Path:
-    """The Jupyter data folder (share/jupyter) that nbconvert's templates went to.
+def jupyter_data_dir() -> Path | None:
+    """The Jupyter data folder (share/jupyter) that nbconvert's templates went to;
+    None where nbconvert's installation record does not say (Jupyter's own search
+    applies then).
 
     Jupyter looks in the running environment's, but in an environment layered on
     another one (a .pth file: the Makefile's .venv-slurm and .venv-bench) they are
@@ -72,12 +74,12 @@ def jupyter_data_dir() -> Path:
     from importlib.metadata import distribution
 
     package = distribution("nbconvert")
-    for file in package.files:
+    for file in package.files or []:
         parts = file.parts
         for end in range(len(JUPYTER_DATA), len(parts)):
             if parts[end - len(JUPYTER_DATA) : end] == JUPYTER_DATA:
                 return Path(package.locate_file(Path(*parts[:end]))).resolve()
-    raise FileNotFoundError("nbconvert's installation record lists no share/jupyter")
+    return None
 
 
 def render_html(notebook_path, output) -> None:

@@ -39,7 +39,7 @@ os.environ.update(
             None,
             [
                 str(Path(PACKAGE_ROOT, "notebooks")),
-                str(jupyter_data_dir()),
+                str(jupyter_data_dir() or ""),
                 os.environ.get("JUPYTER_PATH"),
             ],
         )
