@@ -345,9 +345,11 @@ def without_jupyter(path: str) -> str:
 def warm_clone(root, base):
     """A fresh clone in a folder named ODD_NAME that has run the tiny study (base's
     settings, the lecture included) with base's cache, so it trains nothing, from an
-    environment layered on .venv and a PATH without jupyter."""
-    python = layered_venv(root / "layered venv")
-    clone = Workflow(make_clone(root / ODD_NAME), base.cache, snakemake=[python, "-m", "snakemake"],
+    environment layered on .venv inside it (.venv-bench, as `make bench-env` makes it)
+    and a PATH without jupyter."""
+    directory = make_clone(root / ODD_NAME)
+    python = layered_venv(directory / ".venv-bench")
+    clone = Workflow(directory, base.cache, snakemake=[python, "-m", "snakemake"],
                      env=os.environ | {"PATH": without_jupyter(os.environ["PATH"])})
     clone.python = python
     clone.write_config(tiny_config(lecture=True))

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
+from ablation.interpreter import InterpreterPathError, python_for_rule_scripts
 from ablation.notebook import inputs_cell, jupyter_data_dir
 from conftest import ODD_NAME, REPO, without_jupyter
 from test_caching import copy_of
@@ -76,3 +77,13 @@ def test_the_notebooks_inputs_cell_holds_any_path(name):
 
 def test_the_jupyter_data_of_nbconvert_holds_its_html_template():
     assert (jupyter_data_dir() / "nbconvert" / "templates" / "lab" / "index.html.j2").is_file()
+
+
+def test_the_python_of_the_rule_scripts_is_named_as_one_shell_word():
+    inside = f"/home/{ODD_NAME}/.venv/bin/python"
+    assert python_for_rule_scripts(inside, f"/home/{ODD_NAME}") == ".venv/bin/python"
+    assert python_for_rule_scripts("/home/étude/.venv/bin/python", "/x") == "/home/étude/.venv/bin/python"
+    # A module's clone beside the project: the common part of the paths drops out.
+    assert python_for_rule_scripts("/a b/clone/.venv/bin/python", "/a b/project") == "../clone/.venv/bin/python"
+    with pytest.raises(InterpreterPathError, match="make run` creates .venv there"):
+        python_for_rule_scripts("/my envs/venv/bin/python", "/home/study")

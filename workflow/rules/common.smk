@@ -20,7 +20,15 @@ PACKAGE_ROOT = str(
 )
 sys.path.insert(0, PACKAGE_ROOT)
 
+from ablation.interpreter import InterpreterPathError, python_for_rule_scripts
 from ablation.notebook import jupyter_data_dir
+
+# Snakemake writes this into each job's command unquoted (ablation/interpreter.py):
+# the same Python, named so that the shell reads it as one word.
+try:
+    sys.executable = python_for_rule_scripts(sys.executable, os.getcwd())
+except InterpreterPathError as error:
+    raise WorkflowError(str(error)) from None
 
 os.environ.update(
     PYTHONPATH=os.pathsep.join(
