@@ -4,6 +4,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -170,7 +171,8 @@ def make_clone(destination) -> Path:
 def tiny_config(mirrors=None, sha256=None, lecture=False, **training) -> dict:
     """The tiny study's config, .test/config/config.yaml, with other mirrors, hashes
     or training settings on top (merged as snakemake merges a second --configfile).
-    The lecture notebook runs in `base` only: a kernel start per run."""
+    The lecture notebook runs only where a test looks at it (`base`, `warm_clone`, the
+    SLURM test): a kernel start per run."""
     config = yaml.safe_load(TEST_CONFIG.read_text())
     source = {"mirrors": mirrors, "sha256": sha256}
     update_config(config, {
@@ -182,11 +184,14 @@ def tiny_config(mirrors=None, sha256=None, lecture=False, **training) -> dict:
 
 
 class Workflow:
-    """A fresh clone of the repository with its own cache, run with the real snakemake."""
+    """A fresh clone of the repository with its own cache, run with the real snakemake
+    (.venv's, or ``snakemake``: the command that runs it, in environment ``env``)."""
 
-    def __init__(self, directory: Path, cache: Path):
+    def __init__(self, directory: Path, cache: Path, snakemake=(SNAKEMAKE,), env=None):
         self.directory = directory
         self.cache = cache
+        self.snakemake = list(snakemake)
+        self.env = env or os.environ
 
     def write_config(self, config: dict, name="tiny.yaml") -> Path:
         path = self.directory / "config" / name
@@ -194,9 +199,9 @@ class Workflow:
         return path
 
     def run(self, *args, check=True, timeout=900):
-        env = os.environ | {"SNAKEMAKE_OUTPUT_CACHE": str(self.cache)}
+        env = self.env | {"SNAKEMAKE_OUTPUT_CACHE": str(self.cache)}
         result = subprocess.run(
-            [SNAKEMAKE, *args],
+            [*self.snakemake, *args],
             cwd=self.directory,
             env=env,
             capture_output=True,
@@ -309,6 +314,47 @@ def study(root):
     flow.write_config(config)
     flow.first_run = flow.run("--cores", "4", "--configfile", "config/tiny.yaml")
     return flow
+
+
+def layered_venv(directory: Path) -> Path:
+    """An environment layered on .venv as the Makefile's `layered_venv` makes
+    .venv-slurm and .venv-bench (a venv whose .pth file names .venv's site-packages),
+    without extra packages; its python."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(directory)], check=True)
+    python = directory / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", PURELIB], check=True, capture_output=True,
+                             text=True).stdout.strip()
+    Path(purelib, "mnist-ablation-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python
+
+
+PURELIB = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+# A checkout path with all three kinds of name that once broke a run: a space, an
+# apostrophe (Snakemake's notebook preamble) and letters outside ASCII.
+ODD_NAME = "the clone's café"
+
+
+def without_jupyter(path: str) -> str:
+    """PATH without the folders that hold a jupyter program (.venv/bin among them)."""
+    return os.pathsep.join(
+        folder for folder in path.split(os.pathsep)
+        if not any(Path(folder, name).exists() for name in ("jupyter", "jupyter-nbconvert")))
+
+
+@shared_study
+def warm_clone(root, base):
+    """A fresh clone in a folder named ODD_NAME that has run the tiny study (base's
+    settings, the lecture included) with base's cache, so it trains nothing, from an
+    environment layered on .venv inside it (.venv-bench, as `make bench-env` makes it)
+    and a PATH without jupyter."""
+    directory = make_clone(root / ODD_NAME)
+    python = layered_venv(directory / ".venv-bench")
+    clone = Workflow(directory, base.cache, snakemake=[python, "-m", "snakemake"],
+                     env=os.environ | {"PATH": without_jupyter(os.environ["PATH"])})
+    clone.python = python
+    clone.write_config(tiny_config(lecture=True))
+    clone.first_run = clone.run("--cores", "4", "--configfile", "config/tiny.yaml")
+    return clone
 
 
 UNCACHED_MODEL = "results/mnist/models/v2_relu/seed0.keras"

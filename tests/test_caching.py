@@ -12,8 +12,7 @@ import yaml
 
 from ablation.integrity import file_sha256
 from ablation.provenance import cpu_model
-from conftest import (SNAKEMAKE, UNCACHED_MODEL, Workflow, make_clone, shared_study,
-                      tiny_config)
+from conftest import SNAKEMAKE, UNCACHED_MODEL, Workflow
 from workflow_helpers import dry_run, planned_jobs, planned_rules, weights_digest
 
 VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
@@ -211,16 +210,6 @@ def test_the_documented_run_without_the_cache_leaves_it_empty(uncached_committed
     flow = uncached_committed_run
     assert flow.path(MODEL).is_file() and not flow.path(MODEL).is_symlink()
     assert list(flow.cache.iterdir()) == []
-
-
-@shared_study
-def warm_clone(root, base):
-    """A fresh clone that has run the tiny study with base's cache (base's settings,
-    without the lecture: it trains nothing either)."""
-    clone = Workflow(make_clone(root / "clone"), base.cache)
-    clone.write_config(tiny_config())
-    clone.first_run = clone.run("--cores", "4", "--configfile", "config/tiny.yaml")
-    return clone
 
 
 def test_fresh_clone_with_warm_cache_trains_nothing(base, warm_clone):

@@ -11,12 +11,11 @@ in its page's introduction (the text before the first `## ` heading) or in its o
   (or "need the internet");
 - `.venv-slurm/...` or `--profile profiles/slurm`: "`make slurm-env`";
 - `.venv-gpu/...`: "`make gpu-env`";
-- `--edit-notebook`: "needs the Jupyter server";
 - `~/mnist-ablation/...` (run from another project): "`tests/test_module.py`", which runs it;
 - `--report FILE`: "after a run" (a report needs results; the test dry-runs the
   command without `--report FILE`).
 
-Commands of the SLURM, GPU, Jupyter and other-project kinds are only checked for
+Commands of the SLURM, GPU and other-project kinds are only checked for
 their phrase; every other command is dry-run (`-n`; `make run ARGS="... -n"`) in one
 copy of the repository's files with no `../shared` beside it. `/path/to/NAME` in a
 command or example file stands for a directory of the reader's: the test substitutes
@@ -57,7 +56,6 @@ NEEDS = [
      or "profiles/slurm" in argv, "`make slurm-env`", False),
     ("the GPU environment", lambda argv: any(arg.startswith(".venv-gpu/") for arg in argv),
      "`make gpu-env`", False),
-    ("Jupyter", lambda argv: "--edit-notebook" in argv, "needs the Jupyter server", False),
     ("another project", lambda argv: argv[0].startswith("~/"), "`tests/test_module.py`", False),
     ("results", lambda argv: "--report" in argv, "after a run", True),
 ]

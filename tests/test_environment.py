@@ -100,3 +100,15 @@ def test_reports_extra_is_installed_for_snakemake_report():
 def test_the_slurm_plugin_stays_out_of_the_default_environment():
     # Importing it runs SLURM client commands and slows every snakemake call.
     assert "slurm" not in (REPO / "requirements.lock").read_text()
+
+
+def test_the_workflow_requires_the_snakemake_that_the_suite_runs():
+    """README: the workflow requires the locked Snakemake, which this suite runs."""
+    import snakemake
+
+    locked = locked_versions((REPO / "requirements.lock").read_text())["snakemake"]
+    common = (REPO / "workflow" / "rules" / "common.smk").read_text()
+    assert re.findall(r'min_version\("([^"]+)"\)', common) == [locked]
+    assert snakemake.__version__ == locked
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert f"requires Snakemake {locked}, the version that `requirements.lock` pins" in readme

@@ -1,3 +1,5 @@
+import fnmatch
+import re
 import shutil
 import subprocess
 import sys
@@ -6,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, SNAKEMAKE
+from workflow_helpers import cluster_rules, rules_that_run
 
 BIN = Path(sys.executable).parent
 
@@ -15,6 +18,24 @@ def test_snakemake_lint_is_clean():
     result = subprocess.run([SNAKEMAKE, "--lint"], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Lints for" not in result.stdout + result.stderr
+
+
+def test_only_the_tensorflow_jobs_go_to_a_cluster():
+    """docs/cluster-and-gpu.md, "Which rules run where": a rule that runs TensorFlow
+    (threads: training.threads) is submitted; every other one, downloads and jobs of
+    seconds, says `localrule: True` and runs on the submitting host."""
+    rules = rules_that_run(REPO / "workflow" / "rules")
+    tensorflow = {name for name, body in rules.items() if "threads: get_training_threads()" in body}
+    assert {"train", "lecture"} <= tensorflow and {"fetch", "render_lecture"} <= set(rules) - tensorflow
+    assert cluster_rules(REPO / "workflow" / "rules") == tensorflow
+    # The page's table names the same rules (`plot_*` for all plots).
+    page = (REPO / "docs" / "cluster-and-gpu.md").read_text()
+    rows = re.findall(r"^\| (SLURM jobs|the submitting host) \| (.*?) \|", page, re.M)
+    named = {"SLURM jobs": set(), "the submitting host": set()}
+    for where, names in rows:
+        for pattern in re.findall(r"`(\w+\*?)`", names):
+            named[where] |= set(fnmatch.filter(rules, pattern))
+    assert named == {"SLURM jobs": tensorflow, "the submitting host": set(rules) - tensorflow}
 
 
 def test_snakefmt_check_is_clean():

@@ -67,3 +67,25 @@ def tensorboard_scalars(directory) -> dict[str, list[tuple[int, float]]]:
               for event in accumulator.Tensors(tag)]
         for tag in accumulator.Tags()[event_accumulator.TENSORS]
     }
+
+
+RULE = re.compile(r"^rule (\w+):\n((?:(?: {4}.*)?\n)*)", re.M)
+RUNS_SOMETHING = re.compile(r"^ {4}(script|shell|notebook|run|wrapper):", re.M)
+LOCAL = re.compile(r"^ {4}localrule: True$", re.M)
+
+
+def rules_that_run(rules_folder) -> dict[str, str]:
+    """{rule name: its text} of the rules in ``rules_folder``/*.smk that run a job
+    (not the target rules such as `all`)."""
+    rules = {}
+    for path in sorted(rules_folder.glob("*.smk")):
+        for name, body in RULE.findall(path.read_text()):
+            if RUNS_SOMETHING.search(body):
+                rules[name] = body
+    return rules
+
+
+def cluster_rules(rules_folder) -> set[str]:
+    """The rules whose jobs a cluster executor submits: those not `localrule: True`."""
+    return {name for name, body in rules_that_run(rules_folder).items()
+            if not LOCAL.search(body)}

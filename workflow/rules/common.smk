@@ -7,7 +7,9 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
-min_version("9.0")
+# The Snakemake that the test suite runs (requirements.lock): the caching and rerun
+# guarantees rest on its behaviour, which has changed between releases.
+min_version("9.27.1")
 
 # The logic lives in the package workflow/ablation. PYTHONPATH carries it to the
 # rule scripts, which run in their own Python processes. The path comes from this
@@ -17,24 +19,37 @@ PACKAGE_ROOT = str(
     Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parent
 )
 sys.path.insert(0, PACKAGE_ROOT)
+
+from ablation.interpreter import InterpreterPathError, python_for_rule_scripts
+from ablation.notebook import jupyter_data_dir
+
+# Snakemake writes this into each job's command unquoted (ablation/interpreter.py):
+# the same Python, named so that the shell reads it as one word.
+try:
+    sys.executable = python_for_rule_scripts(sys.executable, os.getcwd())
+except InterpreterPathError as error:
+    raise WorkflowError(str(error)) from None
+
 os.environ.update(
     PYTHONPATH=os.pathsep.join(
         filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])
     ),
-    # The lecture rules run jupyter from PATH: the one next to this Python, also
-    # when .venv/bin/snakemake runs without an activated environment.
-    PATH=os.pathsep.join(
-        filter(None, [str(Path(sys.executable).parent), os.environ.get("PATH")])
-    ),
     # Jupyter looks here first for the kernel that the lecture notebook names
     # (notebooks/kernels/python3): Python whose C-level output, TensorFlow's C++
-    # log lines (oneDNN notices, "E0000 ..."), goes to the terminal rather than
-    # into red notebook cells that a student reads as errors; TF_CPP_MIN_LOG_LEVEL
-    # there leaves the few that TensorFlow writes at import regardless. The rule
-    # scripts keep these lines in their logs.
+    # log lines (oneDNN notices, "E0000 ..."), goes to the lecture job's log rather
+    # than into red notebook cells that a student reads as errors;
+    # TF_CPP_MIN_LOG_LEVEL there leaves the few that TensorFlow writes at import
+    # regardless. Then in the Jupyter data (nbconvert's templates) of the
+    # environment that nbconvert is installed in, which is not the running one in
+    # an environment layered on .venv (the Makefile's .venv-slurm, .venv-bench).
     JUPYTER_PATH=os.pathsep.join(
         filter(
-            None, [str(Path(PACKAGE_ROOT, "notebooks")), os.environ.get("JUPYTER_PATH")]
+            None,
+            [
+                str(Path(PACKAGE_ROOT, "notebooks")),
+                str(jupyter_data_dir() or ""),
+                os.environ.get("JUPYTER_PATH"),
+            ],
         )
     ),
 )

@@ -13,6 +13,8 @@ rule fetch:
     log:
         "logs/{dataset}/fetch/{file}.log",
     cache: "omit-software"
+    # Downloads: compute nodes often have no internet (docs/cluster-and-gpu.md).
+    localrule: True
     conda:
         "../../environment.yml"
     resources:
@@ -53,6 +55,7 @@ rule normalize:
         test="results/{dataset}/data/test.npz",
     log:
         "logs/{dataset}/normalize.log",
+    localrule: True
     conda:
         "../../environment.yml"
     resources:

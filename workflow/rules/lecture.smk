@@ -1,5 +1,7 @@
 import json
 
+from ablation.notebook import LECTURE_NOTEBOOK
+
 # The kernel that runs the notebook (JUPYTER_PATH, common.smk) shapes what the
 # executed notebook shows, so its spec is part of the lecture's settings.
 LECTURE_KERNEL = json.loads(
@@ -7,9 +9,9 @@ LECTURE_KERNEL = json.loads(
 )
 
 
-# The executed notebook is the rule's output and its notebook log at once:
-# Snakemake saves an executed notebook only as a log, and as an output it is
-# removed when the notebook fails, so no half-run notebook looks finished.
+# The script runs the notebook (workflow/ablation/notebook.py says why not with
+# Snakemake's notebook: directive), so the settings carry the notebook's digest
+# beside the script's. The lecture imports TensorFlow: it goes to the cluster.
 rule lecture:
     input:
         # The baseline's model, of the reference seed.
@@ -29,6 +31,7 @@ rule lecture:
                 "variants": list(VARIANT_SPECS),
                 "threads": get_training_threads(),
                 "kernel": LECTURE_KERNEL,
+                "notebook": code_digest(LECTURE_NOTEBOOK),
             },
         ),
     output:
@@ -39,15 +42,15 @@ rule lecture:
             subcategory="{dataset}",
         ),
     log:
-        notebook="results/{dataset}/lecture/lecture.ipynb",
+        "logs/{dataset}/lecture.log",
     conda:
         "../../environment.yml"
     threads: get_training_threads()
     resources:
         mem_mb=1500,
         runtime=10,
-    notebook:
-        "../notebooks/lecture.py.ipynb"
+    script:
+        "../scripts/lecture.py"
 
 
 rule render_lecture:
@@ -62,7 +65,8 @@ rule render_lecture:
         ),
     log:
         "logs/{dataset}/render_lecture.log",
+    localrule: True
     conda:
         "../../environment.yml"
-    shell:
-        "jupyter nbconvert --to html --stdout {input.notebook} > {output.html} 2> {log}"
+    script:
+        "../scripts/render_lecture.py"

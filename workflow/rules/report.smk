@@ -53,6 +53,7 @@ rule aggregate:
         ),
     log:
         "logs/{dataset}/aggregate.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -75,6 +76,7 @@ rule plot_loss_comparison:
         svg="results/{dataset}/figures/loss_comparison.svg",
     log:
         "logs/{dataset}/plots/loss_comparison.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -102,6 +104,7 @@ rule plot_filters:
     # A variant without conv layers has no filters, so no such target.
     wildcard_constraints:
         variant="|".join(get_conv_variants()),
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -132,6 +135,7 @@ rule plot_predictions:
         svg="results/{dataset}/figures/predictions/{variant}.svg",
     log:
         "logs/{dataset}/plots/predictions/{variant}.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -160,6 +164,7 @@ rule plot_confusion:
         svg="results/{dataset}/figures/confusion/{variant}.svg",
     log:
         "logs/{dataset}/plots/confusion/{variant}.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -182,6 +187,7 @@ rule plot_accuracy_by_dataset:
         svg="results/accuracy_by_dataset.svg",
     log:
         "logs/plots/accuracy_by_dataset.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:

@@ -44,6 +44,7 @@ rule tuning_split:
         indices="results/{dataset}/tuning/validation_indices.csv",
     log:
         "logs/{dataset}/tuning/split.log",
+    localrule: True
     conda:
         "../../environment.yml"
     resources:
@@ -119,6 +120,7 @@ rule tuning_select:
         ),
     log:
         "logs/{dataset}/tuning/select.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -182,6 +184,7 @@ rule tuning_compare:
         ),
     log:
         "logs/{dataset}/tuning/compare.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -209,6 +212,7 @@ rule plot_tuning_sweep:
         svg="results/{dataset}/tuning/figures/learning_rate_sweep.svg",
     log:
         "logs/{dataset}/tuning/plot_sweep.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -236,6 +240,7 @@ rule plot_tuning_loss:
         svg="results/{dataset}/tuning/figures/loss_at_selected_rates.svg",
     log:
         "logs/{dataset}/tuning/plot_loss.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
