@@ -98,7 +98,7 @@ def test_the_workflow_runs_through_slurm_with_identical_results(cluster, tmp_pat
     submitted = cluster_rules(REPO / "workflow" / "rules")
     # Each job of a cluster rule was a SLURM job, and no other job was.
     assert Counter(ran_on_slurm.values()) == {rule: n for rule, n in planned.items() if rule in submitted}
-    assert {"train", "evaluate", "lecture"} <= set(ran_on_slurm.values())
+    assert {"train", "lecture"} <= set(ran_on_slurm.values())
     assert {"fetch", "aggregate", "plot_filters", "render_lecture"} <= set(planned) - submitted
     assert flow.path("results/mnist/lecture/lecture.html").is_file()
     assert fingerprints(flow) == fingerprints(base)
