@@ -193,8 +193,10 @@ class Workflow:
         path.write_text(yaml.safe_dump(config))
         return path
 
-    def run(self, *args, check=True, timeout=900):
-        env = os.environ | {"SNAKEMAKE_OUTPUT_CACHE": str(self.cache)}
+    def run(self, *args, check=True, timeout=900, env=None):
+        """``env``: variables on top of this process's (never set in os.environ: the
+        shared studies run snakemake in background threads meanwhile)."""
+        env = os.environ | {"SNAKEMAKE_OUTPUT_CACHE": str(self.cache)} | (env or {})
         result = subprocess.run(
             [SNAKEMAKE, *args],
             cwd=self.directory,
