@@ -139,6 +139,13 @@ def test_tools_the_jobs_never_import_are_in_no_identity():
         assert not {"pytest", "snakefmt", "snakemake"} & set(packages(code)), code.name
 
 
+def test_a_dist_info_without_metadata_is_no_distribution(environment):
+    before = software.software(TRAIN, False)
+    (environment / "half-removed-1.0.dist-info").mkdir()  # what a failed uninstall leaves
+    clear_caches()
+    assert software.software(TRAIN, False) == before
+
+
 def test_the_build_info_is_tensorflows_own_read_without_importing_it():
     import tensorflow as tf
 

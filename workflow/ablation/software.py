@@ -65,7 +65,9 @@ def installed() -> dict[str, importlib.metadata.Distribution]:
     installing anything (tests/test_software.py)."""
     found = {}
     for distribution in importlib.metadata.distributions():
-        found.setdefault(normalized(distribution.metadata["Name"]), distribution)
+        name = distribution.metadata["Name"]
+        if name:  # None: a *.dist-info without metadata, left by a failed uninstall
+            found.setdefault(normalized(name), distribution)
     return found
 
 
@@ -88,7 +90,9 @@ def providers() -> dict[str, str]:
     whose files an import finds first."""
     found = {}
     for module, names in importlib.metadata.packages_distributions().items():
-        found[module] = normalized(names[0])
+        named = [name for name in names if name]
+        if named:
+            found[module] = normalized(named[0])
     return found
 
 
