@@ -198,8 +198,10 @@ class Workflow:
         path.write_text(yaml.safe_dump(config))
         return path
 
-    def run(self, *args, check=True, timeout=900):
-        env = self.env | {"SNAKEMAKE_OUTPUT_CACHE": str(self.cache)}
+    def run(self, *args, check=True, timeout=900, env=None):
+        """``env``: variables on top of the workflow's (never set in os.environ: the
+        shared studies run snakemake in background threads meanwhile)."""
+        env = self.env | {"SNAKEMAKE_OUTPUT_CACHE": str(self.cache)} | (env or {})
         result = subprocess.run(
             [*self.snakemake, *args],
             cwd=self.directory,

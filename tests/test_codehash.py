@@ -43,6 +43,18 @@ def test_a_module_imported_by_the_script_itself_counts():
     assert {"ablation.plots", "ablation.data", "ablation.idx"} <= set(closure)
 
 
+def test_the_same_walk_collects_the_other_top_level_modules(package_copy):
+    assert {"keras", "tensorflow", "numpy", "pandas"} <= codehash.external_imports(SCRIPTS / "train.py")
+    script = package_copy.parent / "scripts" / "plot_confusion.py"
+    found = codehash.external_imports(script)
+    assert "matplotlib" in found and "keras" not in found
+    # Neither this package nor the standard library, and a relative import is neither.
+    script.write_text("import os.path\nfrom json import loads\nfrom . import sibling\n"
+                      "from yaml.loader import SafeLoader\n" + script.read_text())
+    codehash.parsed_file.cache_clear()
+    assert codehash.external_imports(script) == found | {"yaml"}
+
+
 def test_editing_the_model_changes_the_training_digest_only(package_copy):
     scripts = package_copy.parent / "scripts"
     training, plots = digest(scripts / "train.py"), digest(scripts / "plot_confusion.py")

@@ -36,8 +36,8 @@ def weights_digest(path) -> str:
     return digest.hexdigest()
 
 
-def dry_run(flow, *args) -> str:
-    return flow.run("-n", "--configfile", "config/tiny.yaml", *args).output
+def dry_run(flow, *args, env=None) -> str:
+    return flow.run("-n", "--configfile", "config/tiny.yaml", *args, env=env).output
 
 
 def curves_of(history) -> dict[str, list[tuple[int, float]]]:

@@ -7,14 +7,17 @@ from the script itself: its imports of this package and, transitively, theirs
 edits to comments or whitespace change nothing, while any change to what the
 code does (docstrings included) reruns the rules that use it. A notebook's code
 is its code cells; its markdown cells count as they are, since they are part of
-what the notebook rule produces. Reading source here never imports TensorFlow,
-which keeps Snakemake's DAG check fast.
+what the notebook rule produces. The same walk collects the other top-level
+modules that the code imports (numpy, keras, ...), whose installed versions are
+part of a job's identity too (software.py). Reading source here never imports
+TensorFlow, which keeps Snakemake's DAG check fast.
 """
 
 import ast
 import functools
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 PACKAGE = "ablation"
@@ -25,20 +28,25 @@ def module_path(module: str) -> Path:
     return PACKAGE_DIR / (module.removeprefix(PACKAGE + ".").replace(".", "/") + ".py")
 
 
-def imported_package_modules(tree: ast.AST) -> set[str]:
-    found = set()
+def imported_modules(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """(this package's modules, top-level names of the modules outside this package
+    and the standard library) that ``tree`` imports."""
+    package, others = set(), set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         else:
             continue
-        found.update(
-            name for name in names
-            if name.startswith(PACKAGE + ".") and module_path(name).is_file()
-        )
-    return found
+        for name in names:
+            top = name.partition(".")[0]
+            if top == PACKAGE:
+                if module_path(name).is_file():
+                    package.add(name)
+            elif top not in sys.stdlib_module_names:
+                others.add(top)
+    return package, others
 
 
 def notebook_sources(path: Path) -> tuple[str, list[str]]:
@@ -54,8 +62,9 @@ def notebook_sources(path: Path) -> tuple[str, list[str]]:
 
 
 @functools.cache
-def parsed_file(path: Path) -> tuple[str, set[str]]:
-    """(digest of the syntax tree, package modules it imports) of one source file."""
+def parsed_file(path: Path) -> tuple[str, set[str], set[str]]:
+    """(digest of the syntax tree, package modules it imports, other modules it
+    imports) of one source file."""
     if path.suffix == ".ipynb":
         code, prose = notebook_sources(path)
     else:
@@ -63,21 +72,33 @@ def parsed_file(path: Path) -> tuple[str, set[str]]:
     tree = ast.parse(code, filename=str(path))
     hashed = ast.dump(tree) + "".join(f"\n{text}" for text in prose)
     digest = hashlib.sha256(hashed.encode()).hexdigest()
-    return digest, imported_package_modules(tree)
+    return digest, *imported_modules(tree)
+
+
+def reached_files(script) -> dict[str, tuple[str, set[str], set[str]]]:
+    """parsed_file of ``script`` and of every package module it reaches through
+    imports, keyed by module name (the script by its file name)."""
+    script = Path(script).resolve()
+    parsed, pending = {}, [(script.name, script)]
+    while pending:
+        name, path = pending.pop()
+        if name in parsed:
+            continue
+        parsed[name] = parsed_file(path)
+        pending.extend((module, module_path(module)) for module in parsed[name][1])
+    return parsed
 
 
 def import_closure(script) -> dict[str, str]:
     """Digest of ``script`` and of every package module it reaches through imports,
     keyed by module name (the script by its file name)."""
-    script = Path(script).resolve()
-    digests, pending = {}, [(script.name, script)]
-    while pending:
-        name, path = pending.pop()
-        if name in digests:
-            continue
-        digests[name], imports = parsed_file(path)
-        pending.extend((module, module_path(module)) for module in imports)
-    return digests
+    return {name: digest for name, (digest, _, _) in reached_files(script).items()}
+
+
+def external_imports(script) -> set[str]:
+    """Top-level names of the modules outside this package and the standard library
+    that ``script`` and the package modules it reaches import, lazily or not."""
+    return set().union(*(others for _, _, others in reached_files(script).values()))
 
 
 @functools.cache

@@ -76,6 +76,7 @@ from ablation.architecture import forward_cost
 from ablation.datasets import FILE_NAMES, dataset_digest
 from ablation.idx import IMAGE_SHAPE
 from ablation.settings import write_if_changed
+from ablation.software import software
 
 try:
     validate(config, "../schemas/config.schema.yaml")
@@ -135,16 +136,19 @@ def get_script(rule_name):
 def get_settings(rule_name, make_settings):
     """Input function for a job's settings file (see workflow/ablation/settings.py):
     ``make_settings(wildcards)`` plus the digest of the rule's script and of every
-    package module that the script reaches through its imports."""
+    package module that the script reaches through its imports, and the third-party
+    software that this code imports (workflow/ablation/software.py)."""
 
     def settings_file(wildcards):
         values = dict(wildcards.items())
         name = "-".join(str(values[key]) for key in sorted(values) if key != "dataset")
         folder = Path("results", values.get("dataset", ""), "settings", rule_name)
         path = folder / f"{name or rule_name}.json"
-        settings = make_settings(wildcards) | {
-            "code": code_digest(get_script(rule_name))
-        }
+        script = get_script(rule_name)
+        settings = make_settings(wildcards) | {"code": code_digest(script)}
+        third_party = software(script, config["software"]["share_cpu_and_gpu_results"])
+        if third_party:  # none for code that imports only the standard library
+            settings["software"] = third_party
         write_if_changed(path, settings)
         return str(path)
 

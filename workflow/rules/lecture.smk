@@ -11,7 +11,7 @@ LECTURE_KERNEL = json.loads(
 
 # The script runs the notebook (workflow/ablation/notebook.py says why not with
 # Snakemake's notebook: directive), so the settings carry the notebook's digest
-# beside the script's. The lecture imports TensorFlow: it goes to the cluster.
+# and software beside the script's. The lecture imports TensorFlow: it goes to the cluster.
 rule lecture:
     input:
         # The baseline's model, of the reference seed.
@@ -31,7 +31,14 @@ rule lecture:
                 "variants": list(VARIANT_SPECS),
                 "threads": get_training_threads(),
                 "kernel": LECTURE_KERNEL,
-                "notebook": code_digest(LECTURE_NOTEBOOK),
+                # What the notebook runs: its code and the packages it imports.
+                "notebook": {
+                    "code": code_digest(LECTURE_NOTEBOOK),
+                    "software": software(
+                        LECTURE_NOTEBOOK,
+                        config["software"]["share_cpu_and_gpu_results"],
+                    ),
+                },
             },
         ),
     output:
