@@ -8,6 +8,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import update_config, validate
 
 from ablation.config import ConfigError, check_config, describe_schema_error
+from ablation.reference import check_reference
 from conftest import REPO, Workflow, make_clone
 
 DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
@@ -53,6 +54,11 @@ CASES = {
     "tuning: validation as large as the training set": ({"tuning": {"validation_size": 60000}}, "config key tuning.validation_size", "leaves no mnist training examples"),
     "tuning: empty validation": ({"tuning": {"validation_size": 0}}, "config key tuning.validation_size", "0 is less than the minimum of 1"),
     "tuning: zero epochs": ({"tuning": {"epochs": 0}}, "config key tuning.epochs", "0 is less than the minimum of 1"),
+    "reference: no tolerance": ({"reference": {"summary": "config/reference/ci-summary.csv", "tolerance": {}}}, "config key reference.tolerance", "should be non-empty"),
+    "reference: negative tolerance": ({"reference": {"summary": "config/reference/ci-summary.csv", "tolerance": {"test_loss_mean": -0.1}}}, "config key reference.tolerance.test_loss_mean", "less than the minimum of 0"),
+    "reference: no such number": ({"reference": {"summary": "config/reference/ci-summary.csv", "tolerance": {"test_acc_mean": 0.01}}}, "config key reference.tolerance", "test_acc_mean is no number of summary.csv"),
+    "reference: missing table": ({"reference": {"summary": str(REPO / "config/reference/none.csv"), "tolerance": {"test_loss_mean": 0.1}}}, "config key reference.summary", "config/reference/none.csv does not exist"),
+    "reference: a number the table lacks": ({"reference": {"summary": str(REPO / "config/README.md"), "tolerance": {"test_loss_mean": 0.1}}}, "config key reference.summary", "config/README.md has no column dataset, variant, test_loss_mean"),
 }
 
 
@@ -67,6 +73,7 @@ def refusal(override: dict) -> str:
         return describe_schema_error(error)
     with pytest.raises(ConfigError) as refused:
         check_config(config)
+        check_reference(config)
     return str(refused.value)
 
 

@@ -21,7 +21,7 @@ from ablation.config import variant_specs
 from ablation.data import save_split
 from conftest import REPO
 from tinydata import tiny_images
-from workflow_helpers import curves_of, tensorboard_scalars
+from workflow_helpers import curves_of, hparams_dashboard, tensorboard_hparams, tensorboard_scalars
 
 SPEC = variant_specs(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))["v2_relu"]
 DATASET = {"name": "mnist", "digest": "0" * 64, "num_classes": 10}
@@ -123,8 +123,8 @@ def outputs(directory) -> dict:
 
 
 def run(worker, tmp_path, name, train_path, test_path, settings, **options) -> dict:
-    """train() in the worker; its log, jit_compile flags, history rows, provenance and
-    TensorBoard curves."""
+    """train() in the worker; its log, jit_compile flags, history rows, provenance,
+    TensorBoard curves and HParams sessions."""
     directory = tmp_path / name
     directory.mkdir()
     result = worker.submit(train_in_worker, directory, train_path, test_path, settings,
@@ -135,6 +135,7 @@ def run(worker, tmp_path, name, train_path, test_path, settings, **options) -> d
         "rows": pd.read_csv(files["history"]).to_dict("records"),
         "provenance": json.loads(files["provenance"].read_text()),
         "curves": tensorboard_scalars(directory / "tensorboard"),
+        "hparams": tensorboard_hparams(directory / "tensorboard"),
     }
 
 
@@ -187,4 +188,34 @@ def test_a_checkpoint_of_the_same_job_is_resumed(worker, data, tmp_path):
     # The curves continue from the checkpoint: one point per epoch, the killed
     # attempt's points gone, epoch 1 as the checkpoint recorded it.
     assert result["curves"] == curves_of(pd.DataFrame(history))
+    assert len(result["hparams"]) == 1  # one HParams session, not one per attempt
     assert result["jit_compile"] == []  # the model came from the checkpoint
+
+
+def test_the_hparams_dashboard_lists_each_training_with_its_settings_and_final_numbers(
+    worker, data, tmp_path
+):
+    """What `tensorboard --logdir` shows in its HParams tab, asked of the plugin itself."""
+    two_epochs = run(worker, tmp_path, "two_epochs", data / "train.npz", data / "test.npz",
+                     SETTINGS | {"epochs": 2})
+    faster = run(worker, tmp_path, "faster", data / "train.npz", data / "test.npz",
+                 SETTINGS | {"learning_rate": 0.01})
+    settings = {
+        "variant": "v2_relu", "seed": 0, "dataset": "mnist", "evaluation": "test",
+        "model.activation": "relu", "model.pooling": "avg", "model.conv": True,
+        "model.conv_filters": "[6, 16]", "model.conv_padding": '["same", "valid"]',
+        "model.kernel_size": 3, "model.pool_size": 2, "model.dense_units": "[120, 84]",
+        "training.epochs": 2, "training.batch_size": 32, "training.learning_rate": 0.001,
+        "training.threads": 2, "training.train_subset": 0, "training.fast": False,
+    }
+
+    def final(result):
+        return {name: float(np.float32(result["rows"][-1][name])) for name in METRICS}
+
+    assert hparams_dashboard(tmp_path) == {
+        "two_epochs/tensorboard": {"hparams": settings, "metrics": final(two_epochs)},
+        "faster/tensorboard": {
+            "hparams": settings | {"training.epochs": 1, "training.learning_rate": 0.01},
+            "metrics": final(faster),
+        },
+    }

@@ -49,12 +49,11 @@ def curves_of(history) -> dict[str, list[tuple[int, float]]]:
     }
 
 
-def tensorboard_scalars(directory) -> dict[str, list[tuple[int, float]]]:
-    """(step, value) of every scalar in a run's TensorBoard event files, in the order
-    written, read with TensorBoard's own reader without its purging of repeated steps,
-    so that duplicates show."""
+def tensorboard_events(directory):
+    """A run's TensorBoard event files, read with TensorBoard's own reader without its
+    purging of repeated steps, so that duplicates show: (accumulator, tensor tags of
+    each plugin)."""
     from tensorboard.backend.event_processing import event_accumulator
-    from tensorboard.util import tensor_util
 
     accumulator = event_accumulator.EventAccumulator(
         str(directory),
@@ -62,10 +61,86 @@ def tensorboard_scalars(directory) -> dict[str, list[tuple[int, float]]]:
         purge_orphaned_data=False,
     )
     accumulator.Reload()
+    plugins = {}
+    for tag in accumulator.Tags()[event_accumulator.TENSORS]:
+        plugin = accumulator.SummaryMetadata(tag).plugin_data.plugin_name
+        plugins.setdefault(plugin, []).append(tag)
+    return accumulator, plugins
+
+
+def tensorboard_scalars(directory) -> dict[str, list[tuple[int, float]]]:
+    """(step, value) of every scalar in a run's TensorBoard event files, in the order written."""
+    from tensorboard.util import tensor_util
+
+    accumulator, plugins = tensorboard_events(directory)
     return {
         tag: [(event.step, tensor_util.make_ndarray(event.tensor_proto).item())
               for event in accumulator.Tensors(tag)]
-        for tag in accumulator.Tags()[event_accumulator.TENSORS]
+        for tag in plugins.get("scalars", [])
+    }
+
+
+def tensorboard_hparams(directory) -> list[dict]:
+    """The settings of each HParams session a run's event files start (one per
+    training, when all is well), decoded with the HParams plugin's own protobuf."""
+    from google.protobuf import json_format
+    from tensorboard.plugins.hparams import metadata, plugin_data_pb2
+
+    accumulator, plugins = tensorboard_events(directory)
+    sessions = []
+    for tag in plugins.get(metadata.PLUGIN_NAME, []):
+        content = accumulator.SummaryMetadata(tag).plugin_data.content
+        data = plugin_data_pb2.HParamsPluginData.FromString(content)
+        if tag == metadata.SESSION_START_INFO_TAG:
+            sessions += [
+                {name: json_format.MessageToDict(value)
+                 for name, value in data.session_start_info.hparams.items()}
+                for _ in accumulator.Tensors(tag)
+            ]
+    return sessions
+
+
+def hparams_dashboard(logdir) -> dict[str, dict]:
+    """What TensorBoard's HParams dashboard lists for ``logdir`` (as with
+    ``tensorboard --logdir``), asked of the plugin's own session_groups route: for each
+    run, its settings and the value of each metric it shows (the last point)."""
+    import warnings
+
+    import werkzeug.test
+    from tensorboard import context
+    from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
+    from tensorboard.plugins import base_plugin
+
+    with warnings.catch_warnings():
+        # TensorBoard's vendored bleach imports a deprecated html5lib module: not ours to fix.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from tensorboard.plugins.hparams import hparams_plugin
+
+    multiplexer = plugin_event_multiplexer.EventMultiplexer()
+    multiplexer.AddRunsFromDirectory(str(logdir))
+    multiplexer.Reload()
+    plugin = hparams_plugin.HParamsPlugin(base_plugin.TBContext(
+        logdir=str(logdir),
+        data_provider=data_provider.MultiplexerDataProvider(multiplexer, str(logdir)),
+        multiplexer=multiplexer,
+    ))
+    route = plugin.get_plugin_apps()["/session_groups"]
+
+    def app(environ, start_response):
+        context.set_in_environ(environ, context.RequestContext())
+        return route(environ, start_response)
+
+    request = {"experimentName": "", "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"],
+               "colParams": [], "startIndex": 0, "sliceSize": 1000}
+    response = werkzeug.test.Client(app).post("/", json=request)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {
+        session["name"]: {
+            "hparams": group["hparams"],
+            "metrics": {metric["name"]["tag"]: metric["value"] for metric in session["metricValues"]},
+        }
+        for group in response.get_json()["sessionGroups"]
+        for session in group["sessions"]
     }
 
 

@@ -141,9 +141,31 @@ class Checkpoint:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def hparams(spec: dict, settings: dict, seed: int, dataset: str, evaluation_split: str) -> dict:
+    """A training's settings as TensorBoard's HParams dashboard shows them: one column
+    per key, named as in the config (``model.activation``, ``training.learning_rate``,
+    with the variant's own values), beside the variant, seed, dataset and the split
+    its ``<split>_*`` metrics are measured on. The dashboard takes booleans, numbers
+    and strings, so a list shows as its JSON text."""
+
+    def value(setting):
+        return setting if isinstance(setting, (bool, int, float, str)) else json.dumps(setting)
+
+    return {
+        "variant": spec["name"],
+        "seed": seed,
+        "dataset": dataset,
+        "evaluation": evaluation_split,
+        **{f"model.{key}": value(v) for key, v in spec.items() if key != "name"},
+        **{f"training.{key}": value(v) for key, v in settings.items()},
+    }
+
+
 class Curves:
-    """TensorBoard event files of one run: the model graph, and one point per
-    finished epoch and metric, step = epoch, flushed as each epoch ends.
+    """TensorBoard event files of one run: the model graph, its settings for the
+    HParams dashboard (which shows each metric's last point as the training's final
+    number), and one point per finished epoch and metric, step = epoch, flushed as
+    each epoch ends.
 
     An epoch's points are written after its checkpoint is saved, so a killed job
     leaves points only of epochs that its checkpoint holds. The next job replaces
@@ -152,12 +174,14 @@ class Curves:
     are never a job output (docs/outputs.md).
     """
 
-    def __init__(self, directory, names):
+    def __init__(self, directory, names, settings: dict):
         self.directory = Path(directory)
         self.names = names
+        self.settings = settings
 
     def start(self, model, input_shape, rows) -> None:
         import tensorflow as tf
+        from tensorboard.plugins.hparams import api as hp
 
         self.directory.mkdir(parents=True, exist_ok=True)
         for stale in self.directory.glob("events.out.tfevents.*"):
@@ -170,6 +194,7 @@ class Curves:
                     tf.TensorSpec((None, *input_shape), tf.float32)
                 ).graph
             )
+            hp.hparams(self.settings)
         for row in rows:
             self.add(row)
 
@@ -240,7 +265,11 @@ def train(
             spec, settings, tuple(x_train.shape[1:]), dataset["num_classes"]
         )
         rows, epoch_seconds = [], []
-    curves = Curves(tensorboard_dir, columns[1:])
+    curves = Curves(
+        tensorboard_dir,
+        columns[1:],
+        hparams(spec, settings, seed, dataset["name"], evaluation_split),
+    )
     curves.start(model, tuple(x_train.shape[1:]), rows)
 
     for epoch in range(len(rows) + 1, settings["epochs"] + 1):

@@ -75,6 +75,7 @@ from ablation.config import (
 from ablation.architecture import forward_cost
 from ablation.datasets import FILE_NAMES, dataset_digest
 from ablation.idx import IMAGE_SHAPE
+from ablation.reference import check_reference
 from ablation.settings import write_if_changed
 from ablation.software import software
 
@@ -83,6 +84,7 @@ try:
 except WorkflowError as error:
     raise ConfigError(describe_schema_error(error)) from None
 check_config(config)
+check_reference(config)
 
 
 for link in remove_dangling_links("results", CACHE_DIR):
@@ -210,6 +212,16 @@ def get_figure_title(wildcards):
     return f"{wildcards.dataset} {wildcards.variant} seed {get_reference_seed()}"
 
 
+def get_reference():
+    """The config's reference: section, which rule metrics_diff compares with."""
+    if "reference" not in config:
+        raise WorkflowError(
+            "metrics_diff needs a reference: section in the config (a committed "
+            "table and a tolerance per number; see config/README.md and config/ci.yaml)"
+        )
+    return config["reference"]
+
+
 def get_final_targets():
     targets = []
     for dataset in DATASETS:
@@ -242,6 +254,8 @@ def get_final_targets():
             targets += expand(
                 f"{results}/lecture/lecture.{{ext}}", ext=["ipynb", "html"]
             )
+        if "reference" in config:
+            targets += expand(f"{results}/metrics_diff.{{ext}}", ext=["md", "csv"])
     if len(DATASETS) > 1:
         targets += expand("results/accuracy_by_dataset.{ext}", ext=["png", "svg"])
     return targets
