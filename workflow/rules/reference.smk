@@ -20,6 +20,7 @@ rule metrics_diff:
         ),
     log:
         "logs/{dataset}/metrics_diff.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
