@@ -58,6 +58,7 @@ from ablation.config import (
     variant_specs,
 )
 from ablation.datasets import FILE_NAMES, dataset_digest
+from ablation.findings import applying
 from ablation.settings import write_if_changed
 
 try:
@@ -152,6 +153,11 @@ def get_training_settings(wildcards, checkpoint_dir, **training):
     }
 
 
+def get_findings(dataset):
+    """The config's findings that apply to ``dataset`` (the study's and the sweep's)."""
+    return applying(config.get("findings", []), dataset)
+
+
 def get_reference_seed():
     """The seed whose model the per-variant figures show."""
     return SEEDS[0]
@@ -178,6 +184,7 @@ def get_final_targets():
             f"{results}/histories.csv",
             f"{results}/summary.csv",
             f"{results}/comparisons.csv",
+            f"{results}/findings.csv",
         ]
         targets += expand(
             f"{results}/figures/loss_comparison.{{ext}}", ext=["png", "svg"]
