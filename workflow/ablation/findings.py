@@ -72,7 +72,8 @@ def verdicts(findings: list[dict], values: pd.DataFrame, num_classes: int,
     rows = []
     for finding in findings:
         rows += finding_rows(finding, values, num_classes, last_epoch)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    # Counts stay whole numbers beside the rows that have none.
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"n": "Int64", "n_against": "Int64"})
 
 
 def finding_rows(finding: dict, values: pd.DataFrame, num_classes: int, last_epoch: int):
