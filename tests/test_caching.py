@@ -61,6 +61,13 @@ def test_editing_one_variant_reruns_only_that_variant(base):
                                      "lecture", "render_lecture"}
 
 
+def test_editing_a_finding_reruns_only_the_findings_and_the_lecture(base):
+    findings = yaml.safe_load(base.path("config/config.yaml").read_text())["findings"]
+    findings[2]["factor"] = 3
+    output = dry_run_with(base, {"findings": findings})
+    assert planned_rules(output) == {"findings", "lecture", "render_lecture"}
+
+
 @pytest.mark.parametrize("change", [{"epochs": 2}, {"learning_rate": 0.01}, {"batch_size": 64}, {"threads": 1}, {"fast": True}])
 def test_global_training_settings_rerun_every_training(base, change):
     assert trained(dry_run_with(base, {"training": change})) == VARIANTS

@@ -6,8 +6,8 @@ import math
 import pandas as pd
 
 from ablation import metrics
-from ablation.integrity import verified_record
 from ablation.findings import verdicts
+from ablation.integrity import verified_record
 from ablation.stats import welch_interval
 
 VALIDATED = [metrics.on(metrics.VALIDATION, metric) for metric in metrics.RECORDED]
@@ -159,7 +159,7 @@ def sweep_verdicts(test: pd.DataFrame, histories: pd.DataFrame, findings: list[d
     order = {finding["name"]: index for index, finding in enumerate(findings)}
     return pd.concat(tables, ignore_index=True).sort_values(
         ["finding", "setting"], key=lambda column: column.map(order) if column.name == "finding"
-        else column, kind="stable", ignore_index=True)
+        else column, ignore_index=True)
 
 
 def sweep_values(runs: pd.DataFrame, histories: pd.DataFrame, epochs: int) -> pd.DataFrame:
