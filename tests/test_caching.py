@@ -54,9 +54,17 @@ def test_editing_one_variant_reruns_only_that_variant(base):
     output = dry_run_with(base, {"variants": config["variants"]})
     assert trained(output) == ["v4_no_conv"]
     per_variant = {w.get("variant") for rule, w in planned_jobs(output) if rule != "all"}
-    assert per_variant == {"v4_no_conv", None}  # None: aggregate and the loss chart
-    assert planned_rules(output) == {"train", "aggregate", "plot_loss_comparison",
-                                     "plot_predictions", "plot_confusion", "lecture", "render_lecture"}
+    assert per_variant == {"v4_no_conv", None}  # None: the tables, the loss chart, the lecture
+    assert planned_rules(output) == {"train", "aggregate", "findings",
+                                     "plot_loss_comparison", "plot_predictions", "plot_confusion",
+                                     "lecture", "render_lecture"}
+
+
+def test_editing_a_finding_reruns_only_the_findings_and_the_lecture(base):
+    findings = yaml.safe_load(base.path("config/config.yaml").read_text())["findings"]
+    findings[2]["factor"] = 3
+    output = dry_run_with(base, {"findings": findings})
+    assert planned_rules(output) == {"findings", "lecture", "render_lecture"}
 
 
 @pytest.mark.parametrize("change", [{"epochs": 2}, {"learning_rate": 0.01}, {"batch_size": 64}, {"threads": 1}, {"fast": True}])
@@ -111,14 +119,15 @@ def test_code_edits_rerun_exactly_what_depends_on_them(base, module, old, new, e
         # through ablation.data themselves.
         ("workflow/ablation/data.py", "    return pixels, labels", "    return pixels, labels.copy()",
          {"normalize", "train", "plot_predictions", "lecture"}),
+        # The study's tables and its findings (ablation/findings.py uses its intervals).
         ("workflow/ablation/stats.py", "    return pd.concat(frames, ignore_index=True)",
-         "    return pd.concat(frames, ignore_index=True, copy=True)", {"aggregate"}),
+         "    return pd.concat(frames, ignore_index=True, copy=True)", {"aggregate", "findings"}),
         ("workflow/scripts/plot_confusion.py", "log_to(snakemake.log[0])",
          "log_to(snakemake.log[0])\nprint('confusion')", {"plot_confusion"}),
         ("workflow/scripts/plot_confusion.py", "log_to(snakemake.log[0])",
          "# a comment only\nlog_to(snakemake.log[0])", set()),
     ],
-    ids=["module reached by several scripts", "module of one rule", "script code", "script comment"],
+    ids=["module reached by several scripts", "module of two rules", "script code", "script comment"],
 )
 def test_code_reruns_follow_what_each_script_imports(base, source, old, new, rerun):
     def settings():

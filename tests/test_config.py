@@ -26,6 +26,14 @@ def with_variants(*variants):
     return {"variants": [{"name": "v1_sigmoid"}, *variants]}
 
 
+def with_finding(**changes):
+    """The default findings' first, then a copy of it with ``changes`` (None: key removed)."""
+    first = DEFAULT["findings"][0]
+    second = {key: value for key, value in (first | {"name": "second"} | changes).items()
+              if value is not None}
+    return {"findings": [first, second]}
+
+
 CASES = {
     "unknown top-level key": ({"trainig": {"epochs": 1}}, "config key (top level)", "'trainig' was unexpected"),
     "typo in a variant": (with_variants({"name": "v9", "activaton": "relu"}), "config key variants[1]", "'activaton' was unexpected"),
@@ -53,6 +61,24 @@ CASES = {
     "tuning: empty grid": ({"tuning": {"learning_rates": []}}, "config key tuning.learning_rates", "should be non-empty"),
     "tuning: validation as large as the training set": ({"tuning": {"validation_size": 60000}}, "config key tuning.validation_size", "leaves no mnist training examples"),
     "tuning: empty validation": ({"tuning": {"validation_size": 0}}, "config key tuning.validation_size", "0 is less than the minimum of 1"),
+    "finding: unknown variant": (with_finding(variant="v9_relu"), "config key findings[1].variant", "finding 'second' names 'v9_relu', which is not a variant of this study"),
+    "finding: unknown reference": (with_finding(reference="v0"), "config key findings[1].reference", "'v0', which is not a variant"),
+    "finding: a variant the study does not train": ({"variants": [{"name": "v1_sigmoid"}, {"name": "v3_no_pooling", "pooling": "none"}]}, "config key findings[0].variant", "'v2_relu', which is not a variant of this study (v1_sigmoid, v3_no_pooling)"),
+    "finding: against itself": (with_finding(reference="v2_relu"), "config key findings[1].reference", "compares a variant with itself"),
+    "finding: unknown measure": (with_finding(measure="validation_loss"), "config key findings[1].measure", "'validation_loss' is not one of"),
+    "finding: unknown expectation": (with_finding(expect="faster"), "config key findings[1].expect", "'faster' is not one of"),
+    "finding: epoch beyond the run": (with_finding(epoch=12), "config key findings[1].epoch", "reads epoch 12, but the study trains epochs 1 to 10"),
+    "finding: epoch 0": (with_finding(epoch=0), "config key findings[1].epoch", "reads epoch 0"),
+    "finding: epoch neither a number nor last": (with_finding(epoch="final"), "config key findings[1].epoch", "reads epoch 'final'"),
+    "finding: expectation that does not fit the measure": (with_finding(expect="flat", reference=None, max_drop=0.05, measure="test_accuracy"), "config key findings[1].expect", "expects flat, which does not fit measure test_accuracy; flat fits training_loss"),
+    "finding: near chance on a loss": (with_finding(expect="near_chance", reference=None, factor=2), "config key findings[1].expect", "near_chance fits test_accuracy"),
+    "finding: a parameter its expectation needs": (with_finding(expect="flat", reference=None), "config key findings[1].max_drop", "expects flat, which needs max_drop"),
+    "finding: a parameter its expectation does not take": (with_finding(factor=2), "config key findings[1].factor", "expects below, which takes no factor"),
+    "finding: both a reference and a threshold": (with_finding(threshold=0.5), "config key findings[1].threshold", "compares with exactly one of reference or threshold"),
+    "finding: neither a reference nor a threshold": (with_finding(reference=None), "config key findings[1].reference", "compares with exactly one of reference or threshold"),
+    "finding: duplicate name": (with_finding(name="relu_converges_fastest"), "config key findings[1].name", "'relu_converges_fastest' is declared twice"),
+    "finding: unknown dataset": (with_finding(datasets=["kmnist"]), "config key findings[1].datasets", "'kmnist', which has no entry under data.sources"),
+    "finding: unknown key": (with_finding(treshold=0.5), "config key findings[1]", "'treshold' was unexpected"),
     "tuning: zero epochs": ({"tuning": {"epochs": 0}}, "config key tuning.epochs", "0 is less than the minimum of 1"),
     "reference: no tolerance": ({"reference": {"summary": "config/reference/ci-summary.csv", "tolerance": {}}}, "config key reference.tolerance", "should be non-empty"),
     "reference: negative tolerance": ({"reference": {"summary": "config/reference/ci-summary.csv", "tolerance": {"test_loss_mean": -0.1}}}, "config key reference.tolerance.test_loss_mean", "less than the minimum of 0"),
@@ -87,7 +113,7 @@ def test_bad_config_names_the_key_in_one_message(override, key, message):
 # Through snakemake: a schema error, a check of ablation.config, and a mirror (a path
 # the workflow resolves itself) are refused before any job, nothing written.
 REFUSED_BY_SNAKEMAKE = ["wrong type", "duplicate variant", "missing local mirror directory",
-                        "too many conv stages"]
+                        "too many conv stages", "finding: epoch beyond the run"]
 
 
 @pytest.mark.e2e

@@ -40,9 +40,13 @@ def test_the_executed_lecture_shows_the_filters_the_prediction_and_the_curves(ba
     assert f"test sample 7: label {label}, predicted {predicted} (" in printed
     figures = [output for output in outputs_of(notebook, "display_data") if "image/png" in output.data]
     assert len(figures) == 3  # filters, the test image, the loss curves
-    last_table = outputs_of(notebook, "execute_result")[-1].data["text/plain"]
+    loss_table, findings_table = (output.data["text/plain"]
+                                  for output in outputs_of(notebook, "execute_result")[-2:])
     for variant in ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]:
-        assert variant in last_table
+        assert variant in loss_table
+    # The notebook ends with the study's findings.csv.
+    for finding in pd.read_csv(base.path("results/mnist/findings.csv"))["finding"]:
+        assert finding in findings_table
 
     html = base.path("results/mnist/lecture/lecture.html").read_text()
     assert "W0.shape == (3, 3, 1, 6)" in html

@@ -4,6 +4,7 @@ import os
 import shutil
 import stat
 
+import pandas as pd
 import pytest
 import yaml
 from snakemake.utils import update_config
@@ -15,6 +16,11 @@ pytestmark = pytest.mark.e2e
 
 EXTRA_VARIANT = {"name": "v5_relu_max", "description": "ReLU and max pooling",
                  "activation": "relu", "pooling": "max"}
+
+
+EXTRA_FINDING = {"name": "relu_max_beats_sigmoid", "sentence": "ReLU and max pooling beat the sigmoid net",
+                 "variant": "v5_relu_max", "reference": "v1_sigmoid", "measure": "test_accuracy",
+                 "expect": "above"}
 
 
 def project_snakefile(workflow_snakefile) -> str:
@@ -53,6 +59,8 @@ def module_project(root, base):
     # The project has no .test/ beside its config: the tiny data from where it lies.
     update_config(config, tiny_config([str(TEST_DATA)]))
     config["variants"] = [config["variants"][0], EXTRA_VARIANT]
+    # The project's own claim about its variant: YAML only, checked in findings.csv.
+    config["findings"] = [EXTRA_FINDING]
     (project / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     (project / "Snakefile").write_text(project_snakefile(REPO / "workflow" / "Snakefile"))
     shutil.copytree(base.cache, root / "cache")
@@ -77,6 +85,10 @@ def test_another_project_adds_a_variant_and_reuses_the_cached_trainings(module_p
         assert variant in summary
         assert (project / f"results/mnist/figures/predictions/{variant}.png").is_file()
     assert (project / "results/mnist/figures/filters/v5_relu_max.png").is_file()
+    findings = pd.read_csv(project / "results/mnist/findings.csv")
+    assert findings[["finding", "variant", "reference"]].values.tolist() == [
+        ["relu_max_beats_sigmoid", "v5_relu_max", "v1_sigmoid"]]
+    assert findings["holds"].notna().all()
     restored = project / "results/mnist/models/v1_sigmoid/seed0.keras"
     assert restored.is_symlink()
     # The project's onsuccess handler protects the cache entries it links to.

@@ -134,7 +134,7 @@ def test_the_report_shows_every_figure_table_and_caption_without_errors(browser,
             name = href.split("filename=")[1].split(";")[0]
             assert len(caption) > 40, f"{category}: {name} has no caption"
             embedded[(category, name if category == "Tables" else label)] = base64.b64decode(href.split("base64,")[1])
-    for table in ("histories.csv", "summary.csv", "comparisons.csv"):
+    for table in ("histories.csv", "summary.csv", "comparisons.csv", "findings.csv"):
         assert embedded[("Tables", table)] == base.path(f"results/mnist/{table}").read_bytes()
     for category in DOCUMENT_CATEGORIES:
         assert show_category(page, category).count() == 2, f"{category}: the notebook and its HTML"

@@ -6,6 +6,8 @@ import json
 import pandas as pd
 import pytest
 
+from ablation.stats import welch_interval
+from conftest import TWO_VARIANT_FINDINGS
 from workflow_helpers import planned_jobs
 
 pytestmark = pytest.mark.e2e
@@ -40,6 +42,22 @@ def test_comparisons_have_welch_intervals(study):
     assert (row["variant"], row["baseline"], row["n"], row["n_baseline"]) == ("v2_relu", "v1_sigmoid", 2, 2)
     assert row["ci95_low"] <= row["mean_difference"] <= row["ci95_high"]
     assert 0 <= row["p_value"] <= 1
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
+def test_findings_with_two_seeds_decide_by_the_welch_interval(study, dataset):
+    findings = pd.read_csv(study.path(f"results/{dataset}/findings.csv"))
+    assert findings["finding"].tolist() == [item["name"] for item in TWO_VARIANT_FINDINGS]
+    final = pd.read_csv(study.path(f"results/{dataset}/histories.csv")).query("epoch == 2")
+    accuracy = final.groupby("variant")["test_accuracy"].apply(list)
+    row = findings.set_index("finding").loc["relu_beats_sigmoid"]
+    interval = welch_interval(accuracy["v2_relu"], accuracy["v1_sigmoid"])
+    if interval is None:  # identical seeds: no spread
+        assert row["decided_by"] == "point estimate (no spread across seeds)"
+    else:
+        assert (row["ci95_low"], row["ci95_high"]) == pytest.approx((interval["ci_low"], interval["ci_high"]))
+        assert row["holds"] == (interval["ci_low"] > 0)
+        assert row["decided_by"].startswith("whole 95% Welch interval")
 
 
 def test_cross_dataset_figure_and_class_names(study):

@@ -3,6 +3,8 @@ end-to-end sweep with the real snakemake on generated data."""
 
 import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -19,10 +21,11 @@ from ablation.selection import (
     runs_to_test,
     select_rates,
     summarize_sweep,
-    verdicts,
+    sweep_values,
+    sweep_verdicts,
 )
 from ablation.training import NonFiniteLoss, write_history
-from conftest import Workflow, make_clone, shared_study, tiny_config
+from conftest import TWO_VARIANT_FINDINGS, Workflow, make_clone, shared_study, tiny_config
 from workflow_helpers import dry_run, planned_jobs, planned_rules
 
 
@@ -208,26 +211,80 @@ def test_welch_intervals_match_scipy():
     assert comparisons.loc[("tuned", "v2_relu"), "baseline_learning_rate"] == 0.01
 
 
+# The sweep's training losses at epochs 1 and 2 of each run in TEST, per seed.
+SWEEP_LOSSES = {
+    ("v1_sigmoid", "default"): [(2.0, 0.50), (2.1, 0.55), (2.2, 0.60)],
+    ("v2_relu", "default"): [(0.4, 0.10), (0.5, 0.12), (0.6, 0.14)],
+    ("v1_sigmoid", "tuned"): [(0.4, 0.20), (0.5, 0.25), (0.6, 0.30)],
+    ("v2_relu", "tuned"): [(0.3, 0.10), (0.5, 0.12), (0.7, 0.14)],
+}
+SWEEP_HISTORIES = pd.DataFrame([
+    {"variant": variant, "learning_rate": TEST.set_index(["variant", "setting"]).loc[
+        (variant, setting), "learning_rate"].iloc[0], "seed": seed, "epoch": epoch, "loss": loss}
+    for (variant, setting), per_seed in SWEEP_LOSSES.items()
+    for seed, losses in enumerate(per_seed) for epoch, loss in enumerate(losses, start=1)
+])
+SWEEP_FINDINGS = [
+    {"name": "relu_above", "sentence": "s", "variant": "v2_relu", "reference": "v1_sigmoid",
+     "measure": "test_accuracy", "epoch": "last", "expect": "above"},
+    {"name": "no_pooling_near_chance", "sentence": "s", "variant": "v3_no_pooling",
+     "measure": "test_accuracy", "epoch": "last", "expect": "near_chance", "factor": 2},
+    {"name": "relu_loss_below", "sentence": "s", "variant": "v2_relu", "reference": "v1_sigmoid",
+     "measure": "training_loss", "epoch": 1, "expect": "below"},
+    {"name": "accuracy_after_epoch_1", "sentence": "s", "variant": "v2_relu",
+     "reference": "v1_sigmoid", "measure": "test_accuracy", "epoch": 1, "expect": "above"},
+    {"name": "loss_at_epoch_3", "sentence": "s", "variant": "v2_relu", "reference": "v1_sigmoid",
+     "measure": "training_loss", "epoch": 3, "expect": "below"},
+]
+
+
+def test_sweep_values_are_the_losses_of_each_epoch_and_the_test_accuracy_after_the_last():
+    runs = TEST[(TEST["setting"] == "tuned") & TEST["variant"].isin(["v1_sigmoid", "v2_relu"])]
+    values = sweep_values(runs, SWEEP_HISTORIES, epochs=2).set_index(["variant", "seed", "epoch"])
+    assert values.loc[("v2_relu", 2, 1), "loss"] == 0.7
+    assert math.isnan(values.loc[("v2_relu", 2, 1), "test_accuracy"])
+    assert values.loc[("v2_relu", 2, 2), "test_accuracy"] == 0.980
+
+
 def test_verdicts_at_the_default_and_the_tuned_rates():
-    table = verdicts(TEST, num_classes=10).set_index(["finding", "setting"])
-    assert table["holds"].to_dict() == {
-        ("relu_converges_faster", "default"): True,
+    table = sweep_verdicts(TEST, SWEEP_HISTORIES, SWEEP_FINDINGS, num_classes=10, epochs=2)
+    assert table[["finding", "setting"]].values.tolist() == [
+        [finding["name"], setting] for finding in SWEEP_FINDINGS for setting in ("default", "tuned")]
+    table = table.set_index(["finding", "setting"])
+    holds = table["holds"].to_dict()
+    assert {key: holds[key] for key in list(holds)[:6]} == {
+        ("relu_above", "default"): True,
         # ReLU's edge vanishes once the sigmoid net gets its own rate.
-        ("relu_converges_faster", "tuned"): False,
-        ("no_pooling_barely_learns", "default"): True,
-        ("no_pooling_barely_learns", "tuned"): False,
-        ("no_conv_learns_slowly", "default"): True,
-        ("no_conv_learns_slowly", "tuned"): True,
+        ("relu_above", "tuned"): False,
+        ("no_pooling_near_chance", "default"): True,
+        ("no_pooling_near_chance", "tuned"): False,
+        ("relu_loss_below", "default"): True,
+        # Means 0.5 and 0.5 after the first epoch at the tuned rates.
+        ("relu_loss_below", "tuned"): False,
     }
-    row = table.loc[("no_conv_learns_slowly", "tuned")]
-    assert row["ci95_high"] < 0 and row["learning_rate"] == 0.01
+    row = table.loc[("relu_above", "tuned")]
+    assert (row["learning_rate"], row["reference_learning_rate"]) == (0.003, 0.01)
+    assert row["value"] == pytest.approx((0.979 + 0.975 + 0.980) / 3)
+    interval = scipy_stats.ttest_ind([0.979, 0.975, 0.980], [0.975, 0.978, 0.976],
+                                     equal_var=False).confidence_interval(0.95)
+    assert (row["ci95_low"], row["ci95_high"]) == (pytest.approx(interval.low),
+                                                   pytest.approx(interval.high))
+    row = table.loc[("relu_loss_below", "default")]
+    assert (row["value"], row["against_value"]) == (pytest.approx(0.5), pytest.approx(2.1))
+    # The test set is read once, after the last epoch; the sweep trains 2 epochs.
+    for finding, reason in [("accuracy_after_epoch_1", "did not measure the test accuracy at epoch 1"),
+                            ("loss_at_epoch_3", "epoch 3 is beyond this run's 2 epochs")]:
+        for setting in ("default", "tuned"):
+            assert pd.isna(table.loc[(finding, setting), "holds"])
+            assert reason in table.loc[(finding, setting), "note"]
 
 
 def test_with_one_seed_the_point_estimate_decides():
     one_seed = TEST[TEST["seed"] == 0]
-    table = verdicts(one_seed, num_classes=10).set_index(["finding", "setting"])
-    row = table.loc[("relu_converges_faster", "tuned")]
-    assert row["holds"] and "point estimate" in row["criterion"] and math.isnan(row["ci95_low"])
+    table = sweep_verdicts(one_seed, SWEEP_HISTORIES, SWEEP_FINDINGS[:1], num_classes=10, epochs=2)
+    row = table.set_index(["finding", "setting"]).loc[("relu_above", "tuned")]
+    assert row["holds"] and row["decided_by"] == "point estimate (one seed)"
+    assert math.isnan(row["ci95_low"])
 
 
 # --- end to end ------------------------------------------------------------------
@@ -242,6 +299,7 @@ def sweep(root):
     (root / "cache").mkdir()
     config = tiny_config()
     config["variants"] = [{"name": "v1_sigmoid"}, {"name": "v2_relu", "activation": "relu"}]
+    config["findings"] = TWO_VARIANT_FINDINGS
     config["tuning"] = TUNING
     flow = Workflow(make_clone(root / "clone"), root / "cache")
     flow.write_config(config)
@@ -268,7 +326,9 @@ def test_the_sweep_writes_tables_figures_and_verdicts(sweep):
         ["tuned", "v1_sigmoid"], ["tuned", "v2_relu"]]
     findings = pd.read_csv(tuned / "findings.csv")
     assert findings[["finding", "setting"]].values.tolist() == [
-        ["relu_converges_faster", "default"], ["relu_converges_faster", "tuned"]]
+        [finding["name"], setting] for finding in TWO_VARIANT_FINDINGS
+        for setting in ("default", "tuned")]
+    assert findings["holds"].notna().all()
     for figure in ("learning_rate_sweep", "loss_at_selected_rates"):
         for extension in ("png", "svg"):
             assert (tuned / "figures" / f"{figure}.{extension}").stat().st_size > 5000
@@ -286,6 +346,22 @@ def test_the_sweep_writes_tables_figures_and_verdicts(sweep):
     assert {"test_loss", "test_accuracy"} <= set(test.columns)
     assert not [column for column in test.columns if column.startswith("val_")]
     assert (sidecar["training"]["learning_rate"], sidecar["training"]["epochs"]) == (0.01, 1)
+
+
+@pytest.mark.e2e
+def test_ci_checks_the_sweep_against_the_config(sweep):
+    check = [sys.executable, ".ci/check_tuning.py", "--configfile", "config/tiny.yaml"]
+    result = subprocess.run(check, cwd=sweep.directory, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    for finding in TWO_VARIANT_FINDINGS:
+        assert finding["name"] in result.stdout
+    # A config that declares another finding than the sweep evaluated fails, naming it.
+    other = sweep.write_config({"findings": TWO_VARIANT_FINDINGS[:1]}, "one_finding.yaml")
+    result = subprocess.run([*check, str(other), "--report", "no/report.html"],
+                            cwd=sweep.directory, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "check_tuning: no/report.html is missing" in result.stderr
+    assert "mnist findings.csv has the rows" in result.stderr
 
 
 @pytest.mark.e2e

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from ablation.architecture import UnbuildableVariant, forward_cost, shape_text
 from ablation.idx import IMAGE_SHAPE
+from ablation.findings import EXPECTATIONS, LAST, PARAMETERS
 
 MODEL_KEYS_NOT_IN_SPEC = {"description"}
 
@@ -63,6 +64,7 @@ def check_config(config: dict) -> None:
             f"config key report.baseline: {config['report']['baseline']!r} is not a "
             f"variant; choose one of {names}"
         )
+    check_findings(config)
     sources = config["data"]["sources"]
     for dataset in config["data"]["datasets"]:
         if dataset not in sources:
@@ -83,6 +85,55 @@ def check_config(config: dict) -> None:
                 )
 
 
+def check_findings(config: dict) -> None:
+    """Each finding names variants of this study, an epoch it trains, and parameters
+    that fit its expectation (ablation/findings.py)."""
+    variants = [variant["name"] for variant in config["variants"]]
+    epochs = config["training"]["epochs"]
+    names = []
+    for index, finding in enumerate(config.get("findings", [])):
+        name = finding["name"]
+
+        def refuse(key, problem):
+            raise ConfigError(f"config key findings[{index}].{key}: finding {name!r} {problem}")
+
+        if name in names:
+            refuse("name", "is declared twice; every finding needs its own name")
+        names.append(name)
+        for role in ("variant", "reference"):
+            if role in finding and finding[role] not in variants:
+                refuse(role, f"names {finding[role]!r}, which is not a variant of this study "
+                             f"({', '.join(variants)}); fix the name, add the variant under "
+                             "variants, or leave the finding out (a config that trains fewer "
+                             "variants declares its own findings: list)")
+        if finding.get("reference") == finding["variant"]:
+            refuse("reference", "compares a variant with itself; name another variant")
+        expect, measure = finding["expect"], finding["measure"]
+        rule = EXPECTATIONS[expect]
+        if measure not in rule.measures:
+            refuse("expect", f"expects {expect}, which does not fit measure {measure}; "
+                             f"{expect} fits {' or '.join(rule.measures)}")
+        for key in rule.needs:
+            if key not in finding:
+                refuse(key, f"expects {expect}, which needs {key}; add it (config/README.md)")
+        given = [key for key in rule.one_of if key in finding]
+        if rule.one_of and len(given) != 1:
+            refuse(given[-1] if given else rule.one_of[0],
+                   f"expects {expect}, which compares with exactly one of "
+                   f"{' or '.join(rule.one_of)}; give one of them")
+        for key in PARAMETERS:
+            if key in finding and key not in rule.takes():
+                refuse(key, f"expects {expect}, which takes no {key}; remove it")
+        epoch = finding.get("epoch", LAST)
+        if epoch != LAST and not (isinstance(epoch, int) and 1 <= epoch <= epochs):
+            refuse("epoch", f"reads epoch {epoch!r}, but the study trains epochs 1 to {epochs} "
+                            f"(training.epochs); use one of them, or {LAST}")
+        for dataset in finding.get("datasets", []):
+            if dataset not in config["data"]["sources"]:
+                refuse("datasets", f"names {dataset!r}, which has no entry under data.sources; "
+                                   f"known: {sorted(config['data']['sources'])}")
+
+
 def check_validation_size(tuning: dict | None, dataset: str, train_size: int) -> None:
     if tuning and tuning["validation_size"] >= train_size:
         raise ConfigError(
@@ -90,6 +141,19 @@ def check_validation_size(tuning: dict | None, dataset: str, train_size: int) ->
             f"{dataset} training examples to train on (train_size {train_size}); "
             f"choose fewer than {train_size}"
         )
+
+
+def merged_config(root, overlays) -> dict:
+    """``root``/config/config.yaml with each overlay (a path as given, like snakemake's
+    --configfile) merged on top as snakemake merges them: mappings key by key, anything
+    else replaced."""
+    import yaml
+    from snakemake.utils import update_config
+
+    config = yaml.safe_load((Path(root) / "config" / "config.yaml").read_text())
+    for overlay in overlays:
+        update_config(config, yaml.safe_load(Path(overlay).read_text()) or {})
+    return config
 
 
 def config_key(path) -> str:

@@ -1,11 +1,12 @@
 """The sweep's tables: selection on validation accuracy, the fair comparison on the
-test set, and the verdict on the lecture's findings. Pandas only, no TensorFlow."""
+test set, and the verdicts on the config's findings. Pandas only, no TensorFlow."""
 
 import math
 
 import pandas as pd
 
 from ablation import metrics
+from ablation.findings import verdicts
 from ablation.integrity import verified_record
 from ablation.stats import welch_interval
 
@@ -13,19 +14,6 @@ VALIDATED = [metrics.on(metrics.VALIDATION, metric) for metric in metrics.RECORD
 # Selection reads validation accuracy; the comparison and the findings, test accuracy.
 VALIDATION_ACCURACY = metrics.on(metrics.VALIDATION, "accuracy")
 TEST_ACCURACY = metrics.on(metrics.TEST, "accuracy")
-
-# The lecture's findings, each a comparison on final test accuracy.
-# ``above``: the variant beats the reference; ``below``: it trails it;
-# ``near_chance``: its accuracy stays at most twice chance.
-LECTURE_FINDINGS = [
-    {"finding": "relu_converges_faster", "claim": "ReLU converges faster",
-     "variant": "v2_relu", "reference": "v1_sigmoid", "test": "above"},
-    {"finding": "no_pooling_barely_learns", "claim": "without pooling the net barely learns",
-     "variant": "v3_no_pooling", "reference": "v1_sigmoid", "test": "near_chance"},
-    {"finding": "no_conv_learns_slowly", "claim": "without conv layers the net learns slowly",
-     "variant": "v4_no_conv", "reference": "v1_sigmoid", "test": "below"},
-]
-
 
 def collect_sweep(runs: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(histories, one row per run) of the sweep. ``runs`` hold ``variant``,
@@ -149,47 +137,35 @@ def difference(runs: pd.DataFrame, reference: pd.DataFrame) -> dict:
                   "welch_df": interval["df"], "p_value": interval["p_value"], "note": ""}
 
 
-def verdicts(test: pd.DataFrame, num_classes: int) -> pd.DataFrame:
-    """Whether each of the lecture's findings holds at the default rate and at the
-    tuned rates. With an interval, a difference counts only when the 95% interval
-    excludes 0 on the claimed side; with one seed, the point estimate decides."""
-    variants = set(test["variant"])
-    ceiling = 2 / num_classes
-    rows = []
-    for finding in LECTURE_FINDINGS:
-        if not {finding["variant"], finding["reference"]} <= variants:
-            continue
-        for setting in ("default", "tuned"):
-            runs = test[(test["variant"] == finding["variant"]) & (test["setting"] == setting)]
-            reference = test[(test["variant"] == finding["reference"]) & (test["setting"] == setting)]
-            row = {"finding": finding["finding"], "claim": finding["claim"], "setting": setting,
-                   "variant": finding["variant"], "learning_rate": runs["learning_rate"].iloc[0],
-                   f"{TEST_ACCURACY}_mean": runs[TEST_ACCURACY].mean(),
-                   "reference": finding["reference"],
-                   "reference_learning_rate": reference["learning_rate"].iloc[0],
-                   f"reference_{TEST_ACCURACY}_mean": reference[TEST_ACCURACY].mean()}
-            row |= difference(runs, reference)
-            row["criterion"], row["holds"] = decide(finding["test"], row, ceiling)
-            rows.append(row)
-    columns = ["finding", "claim", "setting", "holds", "criterion", "variant", "learning_rate",
-               f"{TEST_ACCURACY}_mean", "reference", "reference_learning_rate",
-               f"reference_{TEST_ACCURACY}_mean", "mean_difference", "ci95_low", "ci95_high",
-               "welch_df", "p_value", "note"]
-    return pd.DataFrame(rows, columns=columns)
+def sweep_verdicts(test: pd.DataFrame, histories: pd.DataFrame, findings: list[dict],
+                   num_classes: int, epochs: int) -> pd.DataFrame:
+    """The config's findings (ablation/findings.py) at the default rate and at the tuned
+    rates, on the runs that the test set evaluated. Training loss comes from the sweep's
+    histories at any of its ``epochs``; test accuracy exists only after the last epoch
+    (the test set is read once), so a finding on test accuracy at another epoch, or
+    on an epoch beyond the sweep's, is listed as not evaluated."""
+    tables = []
+    for setting in ("default", "tuned"):
+        runs = test[test["setting"] == setting]
+        table = verdicts(findings, sweep_values(runs, histories, epochs), num_classes, epochs)
+        rates = runs.groupby("variant")["learning_rate"].first()
+        table.insert(2, "setting", setting)
+        table.insert(table.columns.get_loc("reference"), "learning_rate",
+                     table["variant"].map(rates))
+        table.insert(table.columns.get_loc("measure"), "reference_learning_rate",
+                     table["reference"].map(rates))
+        tables.append(table)
+    # Each finding's rows together, in the config's order, the default rate first.
+    order = {finding["name"]: index for index, finding in enumerate(findings)}
+    return pd.concat(tables, ignore_index=True).sort_values(
+        ["finding", "setting"], key=lambda column: column.map(order) if column.name == "finding"
+        else column, ignore_index=True)
 
 
-def decide(test: str, row: dict, ceiling: float) -> tuple[str, bool]:
-    if test == "near_chance":
-        return (f"test accuracy <= {ceiling:g} (twice chance)",
-                bool(row[f"{TEST_ACCURACY}_mean"] <= ceiling))
-    if "mean_difference" not in row:
-        return "no difference: a side diverged", False
-    has_interval = "ci95_low" in row
-    if test == "above":
-        criterion = "difference to reference > 0"
-        holds = row["ci95_low"] > 0 if has_interval else row["mean_difference"] > 0
-    else:
-        criterion = "difference to reference < 0"
-        holds = row["ci95_high"] < 0 if has_interval else row["mean_difference"] < 0
-    suffix = " (whole 95% interval)" if has_interval else " (one seed: point estimate)"
-    return criterion + suffix, bool(holds)
+def sweep_values(runs: pd.DataFrame, histories: pd.DataFrame, epochs: int) -> pd.DataFrame:
+    """(variant, seed, epoch) rows of ``runs``: the training loss of every epoch, and the
+    test accuracy after the last one."""
+    keys = ["variant", "learning_rate", "seed"]
+    losses = histories.merge(runs[keys], on=keys)[["variant", "seed", "epoch", "loss"]]
+    final = runs[["variant", "seed", TEST_ACCURACY]].assign(epoch=epochs)
+    return losses.merge(final, on=["variant", "seed", "epoch"], how="outer")

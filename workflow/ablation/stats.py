@@ -86,6 +86,30 @@ def welch_interval(sample: list[float], baseline: list[float], confidence: float
     }
 
 
+def mean_interval(sample: list[float], value: float, confidence: float = 0.95):
+    """The mean of ``sample`` minus ``value`` with its one-sample t interval; None when
+    it cannot be computed (fewer than 2 values, or no spread)."""
+    from scipy import stats
+
+    n = len(sample)
+    if n < 2:
+        return None
+    mean = sum(sample) / n
+    variance = sum((x - mean) ** 2 for x in sample) / (n - 1)
+    if variance == 0:
+        return None
+    se = math.sqrt(variance / n)
+    difference = mean - value
+    half_width = stats.t.ppf(0.5 + confidence / 2, n - 1) * se
+    return {
+        "difference": difference,
+        "ci_low": difference - half_width,
+        "ci_high": difference + half_width,
+        "df": n - 1,
+        "p_value": 2 * stats.t.sf(abs(difference) / se, n - 1),
+    }
+
+
 def compare_with_baseline(histories: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """Each variant's final test accuracy against ``baseline``'s, across seeds."""
     final = final_epochs(histories)

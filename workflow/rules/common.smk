@@ -76,6 +76,7 @@ from ablation.architecture import forward_cost
 from ablation.datasets import FILE_NAMES, dataset_digest
 from ablation.idx import IMAGE_SHAPE
 from ablation.reference import check_reference
+from ablation.findings import applying
 from ablation.settings import write_if_changed
 from ablation.software import software
 
@@ -194,6 +195,11 @@ def get_training_priority(epochs, validation_size=0):
     return priority
 
 
+def get_findings(dataset):
+    """The config's findings that apply to ``dataset`` (the study's and the sweep's)."""
+    return applying(config.get("findings", []), dataset)
+
+
 def get_reference_seed():
     """The seed whose model the per-variant figures show."""
     return SEEDS[0]
@@ -230,6 +236,7 @@ def get_final_targets():
             f"{results}/histories.csv",
             f"{results}/summary.csv",
             f"{results}/comparisons.csv",
+            f"{results}/findings.csv",
         ]
         targets += expand(
             f"{results}/figures/loss_comparison.{{ext}}", ext=["png", "svg"]

@@ -23,6 +23,7 @@ rule lecture:
         ),
         test=rules.normalize.output.test,
         histories=rules.aggregate.output.histories,
+        findings=rules.findings.output.findings,
         settings=get_settings(
             "lecture",
             lambda wildcards: {

@@ -60,6 +60,32 @@ rule aggregate:
         "../scripts/aggregate.py"
 
 
+rule findings:
+    input:
+        histories=rules.aggregate.output.histories,
+        settings=get_settings(
+            "findings",
+            lambda wildcards: {
+                "findings": get_findings(wildcards.dataset),
+                "num_classes": get_dataset_info(wildcards.dataset)["num_classes"],
+                "epochs": config["training"]["epochs"],
+            },
+        ),
+    output:
+        findings=report(
+            "results/{dataset}/findings.csv",
+            caption="../report/findings.rst",
+            category="Tables",
+            subcategory="{dataset}",
+        ),
+    log:
+        "logs/{dataset}/findings.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/findings.py"
+
+
 rule plot_loss_comparison:
     input:
         histories=rules.aggregate.output.histories,

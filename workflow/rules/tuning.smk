@@ -161,12 +161,15 @@ rule tuning_test:
 rule tuning_compare:
     input:
         test=rules.tuning_test.output.test,
+        histories=rules.tuning_select.output.histories,
         settings=get_settings(
             "tuning_compare",
             lambda wildcards: {
                 "variants": list(VARIANT_SPECS),
                 "baseline": config["report"]["baseline"],
-                "num_classes": len(get_source(wildcards.dataset)["class_names"]),
+                "num_classes": get_dataset_info(wildcards.dataset)["num_classes"],
+                "findings": get_findings(wildcards.dataset),
+                "epochs": TUNING["epochs"],
             },
         ),
     output:

@@ -1,7 +1,7 @@
 import pandas as pd
 
 from ablation.logs import log_to
-from ablation.selection import compare_tuned, verdicts
+from ablation.selection import compare_tuned, sweep_verdicts
 from ablation.settings import read_settings
 
 log_to(snakemake.log[0])
@@ -10,4 +10,10 @@ test = pd.read_csv(snakemake.input.test)
 compare_tuned(test, settings["baseline"], settings["variants"]).to_csv(
     snakemake.output.comparisons, index=False
 )
-verdicts(test, settings["num_classes"]).to_csv(snakemake.output.findings, index=False)
+sweep_verdicts(
+    test,
+    pd.read_csv(snakemake.input.histories),
+    settings["findings"],
+    settings["num_classes"],
+    settings["epochs"],
+).to_csv(snakemake.output.findings, index=False)
