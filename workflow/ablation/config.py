@@ -3,14 +3,11 @@
 from pathlib import Path
 
 from ablation.architecture import UnbuildableVariant, forward_cost, shape_text
-from ablation.idx import IMAGE_SHAPE
+from ablation.errors import ConfigError
 from ablation.findings import EXPECTATIONS, LAST, PARAMETERS
+from ablation.idx import IMAGE_SHAPE
 
 MODEL_KEYS_NOT_IN_SPEC = {"description"}
-
-
-class ConfigError(ValueError):
-    pass
 
 
 def variant_specs(config: dict) -> dict[str, dict]:

@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 
 from ablation import metrics
-from ablation.config import ConfigError
+from ablation.errors import ConfigError
 from ablation.files import write_text
 
 log = logging.getLogger(__name__)

@@ -80,6 +80,7 @@ rule findings:
         ),
     log:
         "logs/{dataset}/findings.log",
+    localrule: True
     conda:
         "../../environment.yml"
     script:
