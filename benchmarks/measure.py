@@ -120,7 +120,10 @@ def tree_memory_mb(root: psutil.Process) -> float:
         except (FileNotFoundError, ProcessLookupError, StopIteration):
             continue  # ended between the listing and the read
         except PermissionError:
-            total += process.memory_info().rss
+            try:
+                total += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
     return total / 2**20
 
 

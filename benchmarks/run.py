@@ -42,7 +42,8 @@ sys.path.insert(0, str(REPO / "workflow"))
 from ablation.config import variant_specs  # noqa: E402
 from ablation.provenance import package_versions  # noqa: E402
 from measure import (  # noqa: E402
-    THREAD_CASES, run_measured, run_runner, study_bound, threads_benchmark, threads_table)
+    THREAD_CASES, run_measured, run_runner, runner_command, study_bound, threads_benchmark,
+    threads_table)
 
 WORK = REPO / "benchmarks" / "work"
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -87,16 +88,15 @@ def snakemake(directory: Path, cache: Path, *args, log: Path | None = None) -> d
 
 
 def config_args(directory: Path, plan: dict) -> list[str]:
-    """--configfile arguments for a clone: the tiny study's config in --tiny mode, and an
-    overlay with the mirror and the study's settings."""
-    files = [".test/config/config.yaml"] if plan["tiny"] else []
-    overlay = {}
-    if plan["mirror"] and not plan["tiny"]:
-        overlay["data"] = {"sources": {"mnist": {"mirrors": [plan["mirror"]]}}}
-    if overlay:
-        (directory / "config" / "bench.yaml").write_text(yaml.safe_dump(overlay))
-        files.append("config/bench.yaml")
-    return ["--configfile", *files] if files else []
+    """--configfile arguments for a clone: the tiny study's config with --tiny, else an
+    overlay that names the mirror, if one was given."""
+    if plan["tiny"]:
+        return ["--configfile", ".test/config/config.yaml"]
+    if not plan["mirror"]:
+        return []
+    (directory / "config" / "bench.yaml").write_text(
+        yaml.safe_dump({"data": {"sources": {"mnist": {"mirrors": [plan["mirror"]]}}}}))
+    return ["--configfile", "config/bench.yaml"]
 
 
 def study_round(plan: dict, round_number: int) -> dict:
@@ -118,9 +118,7 @@ def plain_script(data: Path, epochs: int) -> dict:
     """The plain Keras script training the four variants one after another."""
     seconds, rss = 0.0, {}
     for variant in VARIANTS:
-        measured = run_measured(
-            [sys.executable, str(REPO / "benchmarks" / "runners.py"), "plain_keras", variant,
-             str(epochs), str(data)])
+        measured = run_measured(runner_command("plain_keras", variant, epochs, data))
         seconds += measured["seconds"]
         rss[variant] = measured["process_mb"]
     return {"seconds": seconds, "rss": rss}
