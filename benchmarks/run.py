@@ -224,7 +224,7 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
     grid = (f"{len(SWEEP['learning_rates'])} rates × {len(VARIANTS)} variants × "
             f"{len(SWEEP['seeds'])} seed, {plan['sweep_epochs']} epoch(s)")
     lines = [
-        "# Benchmark results" + (" (--tiny: the tiny study, numbers meaningless)" if plan["tiny"] else ""),
+        "# Benchmark results" + (" (--tiny: numbers meaningless)" if plan["tiny"] else ""),
         "",
         f"Written by `benchmarks/run.py` on {datetime.datetime.now().isoformat(timespec='minutes')}, "
         f"{len(rounds)} round(s); a range is the rounds' lowest–highest beside their median.",
@@ -349,8 +349,9 @@ def main():
         # --tiny checks the loop on one variant: each run starts TensorFlow.
         "thread_variants": ["v2_relu"] if tiny else VARIANTS,
     }
-    progress(f"MNIST from {'.test/data/mnist (--tiny)' if tiny else options.mirror or 'the default mirrors of config/config.yaml'}"
-             " (choose with --mirror DIR)")
+    source = (".test/data/mnist (--tiny)" if tiny
+              else options.mirror or "the default mirrors of config/config.yaml")
+    progress(f"MNIST from {source} (choose with --mirror DIR)")
     WORK.mkdir(parents=True, exist_ok=True)
     rounds = []
     epochs = {label: {"epochs": [], "rss": [], "accuracy": []} for label, *_ in epoch_cases()}
