@@ -7,7 +7,9 @@ import sys
 
 import numpy as np
 import pytest
+import yaml
 
+from ablation.config import variant_specs
 from ablation.data import save_split
 from conftest import REPO
 from tinydata import tiny_images
@@ -100,8 +102,8 @@ def test_a_training_without_an_end_is_an_error():
 def test_the_log_of_a_real_run_gives_every_training(base):
     """The tiny study's own snakemake output, as run.py reads it from the study's log."""
     trainings = [job for job in jobs_from_log(base.first_run.output) if job.rule == "train"]
-    assert sorted(job.wildcards["variant"] for job in trainings) == sorted(
-        ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"])
+    variants = variant_specs(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))
+    assert sorted(job.wildcards["variant"] for job in trainings) == sorted(variants)
     assert all(job.end is not None and job.end >= job.start for job in trainings)
 
 
