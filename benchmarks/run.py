@@ -234,7 +234,7 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
             ("tensorflow-cpu", "keras", "torch", "numpy", "snakemake", "psutil")).items()) + ".",
         f"Study: {plan['study']}, {len(VARIANTS)} variants × {plan['study_epochs']} epochs, "
         f"`snakemake --cores {STUDY_CORES}`, a fresh clone and an empty "
-        f"cache each round. MNIST from {plan['mirror'] or 'the default mirrors'}.",
+        f"cache each round. MNIST from {plan['source']}.",
         "",
         "## The study against its lower bound",
         "",
@@ -349,9 +349,9 @@ def main():
         # --tiny checks the loop on one variant: each run starts TensorFlow.
         "thread_variants": ["v2_relu"] if tiny else VARIANTS,
     }
-    source = (".test/data/mnist (--tiny)" if tiny
-              else options.mirror or "the default mirrors of config/config.yaml")
-    progress(f"MNIST from {source} (choose with --mirror DIR)")
+    plan["source"] = (".test/data/mnist (--tiny)" if tiny
+                      else options.mirror or "the default mirrors of config/config.yaml")
+    progress(f"MNIST from {plan['source']} (choose with --mirror DIR)")
     WORK.mkdir(parents=True, exist_ok=True)
     rounds = []
     epochs = {label: {"epochs": [], "rss": [], "accuracy": []} for label, *_ in epoch_cases()}
