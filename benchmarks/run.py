@@ -1,32 +1,37 @@
 """Side-by-side performance of the workflow, measured in one run on one machine.
 
-    make bench            # or: .venv-bench/bin/python benchmarks/run.py [--mirror DIR] [--quick]
+    make bench            # or: .venv-bench/bin/python benchmarks/run.py [--mirror DIR]
     make bench ARGS="--mirror /path/to/mnist"    # MNIST from a local copy
+    make bench ARGS="--tiny"                     # the script end to end, in minutes
 
 MNIST comes from --mirror, a directory with the four .gz files; without it, from
 ../shared/data/mnist when that directory exists beside the clone (this project's
 development layout, a convenience: the run says which it used and results.md records
 it), else from the default mirrors of config/config.yaml (needs the internet).
+--tiny runs everything on the tiny study of .test/ instead (generated data, 1 round):
+for checking the script, not for results; it writes results-tiny.md.
 
-(a) training epochs of the workflow's code, a plain Keras script and PyTorch, interleaved
-    A B C A B C, plus the levers tried (threads, steps per execution, XLA, oneDNN off);
-(b) the full default ablation with `snakemake --cores 4` against the plain script running
-    the same four trainings one after another;
-(c) no-op rerun against a one-rule Snakefile's no-op, and a fresh clone with a warm cache;
-(d) peak RSS of each training process.
-Prints a table and writes benchmarks/results.md.
+Each round runs, one after another, so that a shared machine's drift falls on all:
+  the full default study (`snakemake --cores 4`, a fresh clone and cache), its wall
+  time against its lower bound from its own job times (benchmarks/measure.py) and
+  the peak memory of all its processes together;
+  the plain Keras script training the same four variants one after another;
+  the learning-rate sweep on a smaller grid against its own bound;
+  training epochs of the workflow's code, the plain script and PyTorch, and the levers;
+  each variant's epoch with 2 threads, 1 thread, and 1 thread two side by side.
+After the rounds: a no-op rerun against a one-rule Snakefile's, and a fresh clone
+with a warm cache. Prints the results and writes benchmarks/results.md.
 """
 
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import yaml
@@ -34,23 +39,30 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
 
+from ablation.config import variant_specs  # noqa: E402
 from ablation.provenance import package_versions  # noqa: E402
+from measure import (  # noqa: E402
+    THREAD_CASES, run_measured, run_runner, runner_command, study_bound, threads_benchmark,
+    threads_table)
 
 WORK = REPO / "benchmarks" / "work"
-RUNNERS = REPO / "benchmarks" / "runners.py"
-BIN = Path(sys.executable).parent
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 GENERATED = shutil.ignore_patterns(".git", ".venv*", "results", "resources", "logs",
                                    ".snakemake", "__pycache__", "work", "node_modules",
                                    ".ci-cache")
-VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
+CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+TINY_CONFIG = yaml.safe_load((REPO / ".test" / "config" / "config.yaml").read_text())
+VARIANTS = list(variant_specs(CONFIG))
+# The study as `make run` runs it.
+STUDY_CORES = "4"
+# The sweep's smaller grid: every variant, two rates, one seed.
+SWEEP = {"learning_rates": [1.0e-3, 1.0e-2], "seeds": [0]}
 
 # (label, runner, options, extra environment); the first three are the comparison.
 EPOCH_CASES = [
-    ("workflow (default: 2 threads, uint8 tf.data, 64 steps/call)", "workflow", {}, {}),
+    ("workflow (config/config.yaml's settings)", "workflow", {}, {}),
     ("plain Keras model.fit on float32 arrays", "plain_keras", {}, {}),
-    ("PyTorch 2.13 CPU (its default: 2 threads)", "pytorch", {}, {}),
-    ("lever: workflow, 1 thread", "workflow", {"threads": "1"}, {}),
+    ("PyTorch CPU (its default threads)", "pytorch", {}, {}),
     ("lever: PyTorch, 1 thread", "pytorch", {"threads": "1"}, {}),
     ("lever: workflow, 1 step per call", "workflow", {"steps_per_execution": "1"}, {}),
     ("lever: workflow, fast (XLA, no determinism)", "workflow", {"fast": "true"}, {}),
@@ -58,17 +70,8 @@ EPOCH_CASES = [
 ]
 
 
-def run_measured(command, cwd=REPO, env=None) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB of the process, stdout)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=os.environ | (env or {}),
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    stdout = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(map(str, command))} failed")
-    return seconds, usage.ru_maxrss / 1024, stdout
+def progress(message: str) -> None:
+    print(message, flush=True)
 
 
 def clone(name: str, source: Path = REPO) -> Path:
@@ -78,137 +81,246 @@ def clone(name: str, source: Path = REPO) -> Path:
     return destination
 
 
-def snakemake(directory: Path, cache: Path, *args) -> float:
+def snakemake(directory: Path, cache: Path, *args, log: Path | None = None) -> dict:
     cache.mkdir(parents=True, exist_ok=True)
-    env = {"SNAKEMAKE_OUTPUT_CACHE": str(cache)}
-    return run_measured([*SNAKEMAKE, *args], cwd=directory, env=env)[0]
+    return run_measured([*SNAKEMAKE, *args], cwd=directory,
+                        env={"SNAKEMAKE_OUTPUT_CACHE": str(cache)}, log=log)
 
 
-def mirror_config(directory: Path, mirror: str | None) -> list[str]:
-    if not mirror:
+def config_args(directory: Path, plan: dict) -> list[str]:
+    """--configfile arguments for a clone: the tiny study's config with --tiny, else an
+    overlay that names the mirror, if one was given."""
+    if plan["tiny"]:
+        return ["--configfile", ".test/config/config.yaml"]
+    if not plan["mirror"]:
         return []
     (directory / "config" / "bench.yaml").write_text(
-        yaml.safe_dump({"data": {"sources": {"mnist": {"mirrors": [mirror]}}}}))
+        yaml.safe_dump({"data": {"sources": {"mnist": {"mirrors": [plan["mirror"]]}}}}))
     return ["--configfile", "config/bench.yaml"]
 
 
-def epoch_benchmark(data: Path, rounds: int, epochs: int) -> dict:
-    results = {label: {"epochs": [], "rss": [], "accuracy": []} for label, *_ in EPOCH_CASES}
-    for round_number in range(rounds):
-        for label, runner, options, env in EPOCH_CASES:
-            command = [sys.executable, str(RUNNERS), runner, "v2_relu", str(epochs), str(data),
-                       *(f"{key}={value}" for key, value in options.items())]
-            _, rss, stdout = run_measured(command, env=env)
-            measured = json.loads(stdout.strip().splitlines()[-1])
-            # The first epoch also traces and compiles: count the warm ones.
-            results[label]["epochs"] += measured["epoch_seconds"][1:]
-            results[label]["rss"].append(rss)
-            results[label]["accuracy"].append(measured["test_accuracy"])
-            print(f"  round {round_number + 1}: {label}: {measured['epoch_seconds']}", flush=True)
-    return results
-
-
-def ablation_benchmark(mirror: str | None, epochs: int) -> dict:
-    directory = clone("ablation")
-    cache = WORK / "cache-ablation"
+def study_round(plan: dict, round_number: int) -> dict:
+    """The full study in a fresh clone with an empty cache: wall time, bound, memory."""
+    directory = clone("study")
+    cache = WORK / "cache-study"
     shutil.rmtree(cache, ignore_errors=True)
-    args = mirror_config(directory, mirror)
-    if epochs != 10:
-        (directory / "config" / "epochs.yaml").write_text(f"training:\n  epochs: {epochs}\n")
-        args = (args or ["--configfile"]) + ["config/epochs.yaml"]
-    workflow_seconds = snakemake(directory, cache, "--cores", "4", *args)
-    data = directory / "results" / "mnist" / "data"
-    sequential, plain_rss = 0.0, {}
-    for variant in VARIANTS:
-        seconds, rss, _ = run_measured([sys.executable, str(RUNNERS), "plain_keras", variant,
-                                        str(epochs), str(data)])
-        sequential += seconds
-        plain_rss[variant] = rss
+    args = ["--cores", STUDY_CORES, *config_args(directory, plan)]
+    log = WORK / f"study-round{round_number}.log"
+    run = snakemake(directory, cache, *args, log=log)
+    bound = study_bound(log.read_text(), {"train"}, run["started"], run["finished"], plan["cores"])
     rss = {variant: json.loads((directory / f"results/mnist/histories/{variant}/seed0.json")
                                .read_text())["peak_rss_mb"] for variant in VARIANTS}
-    return {"directory": directory, "cache": cache, "args": args, "workflow": workflow_seconds,
-            "sequential": sequential, "rss": rss, "plain_rss": plain_rss}
+    return {"directory": directory, "cache": cache, "args": args, "bound": bound,
+            "tree_mb": run["tree_mb"], "train_rss": rss}
 
 
-def noop_benchmark(ablation: dict, repeats: int = 5) -> dict:
+def plain_script(data: Path, epochs: int) -> dict:
+    """The plain Keras script training the four variants one after another."""
+    seconds, rss = 0.0, {}
+    for variant in VARIANTS:
+        measured = run_measured(runner_command("plain_keras", variant, epochs, data))
+        seconds += measured["seconds"]
+        rss[variant] = measured["process_mb"]
+    return {"seconds": seconds, "rss": rss}
+
+
+def sweep_round(plan: dict, round_number: int) -> dict:
+    """The learning-rate sweep (target `tuning`) on SWEEP's grid against its bound."""
+    directory = clone("sweep")
+    cache = WORK / "cache-sweep"
+    shutil.rmtree(cache, ignore_errors=True)
+    (directory / "config" / "sweep.yaml").write_text(
+        yaml.safe_dump({"tuning": SWEEP | {"epochs": plan["sweep_epochs"]}}))
+    args = config_args(directory, plan) or ["--configfile"]
+    log = WORK / f"sweep-round{round_number}.log"
+    run = snakemake(directory, cache, "--cores", STUDY_CORES, "tuning", *args,
+                    "config/sweep.yaml", log=log)
+    return study_bound(log.read_text(), {"tune"}, run["started"], run["finished"],
+                       plan["cores"])
+
+
+def epoch_cases() -> list[tuple]:
+    """EPOCH_CASES, less PyTorch's where it is not installed (`make bench-env` installs it)."""
+    if importlib.util.find_spec("torch"):
+        return EPOCH_CASES
+    return [case for case in EPOCH_CASES if case[1] != "pytorch"]
+
+
+def epoch_round(data: Path, epochs: int, results: dict, round_number: int) -> None:
+    for label, runner, options, env in epoch_cases():
+        measured = run_runner(runner, "v2_relu", epochs, data, env=env, **options)
+        # The first epoch also traces and compiles: count the warm ones.
+        results[label]["epochs"] += measured["epoch_seconds"][1:]
+        results[label]["rss"].append(measured["rss_mb"])
+        results[label]["accuracy"].append(measured["test_accuracy"])
+        progress(f"  round {round_number}: {label}: {measured['epoch_seconds']}")
+
+
+def noop_benchmark(study: dict, repeats: int = 5) -> dict:
     minimal = WORK / "one-rule"
     shutil.rmtree(minimal, ignore_errors=True)
     minimal.mkdir(parents=True)
     (minimal / "Snakefile").write_text(
         'rule all:\n    output:\n        "done.txt"\n    shell:\n        "touch {output}"\n')
-    snakemake(minimal, WORK / "cache-one-rule", "--cores", "4")
+    snakemake(minimal, WORK / "cache-one-rule", "--cores", STUDY_CORES)
     ours, floor = [], []
     for _ in range(repeats):
-        ours.append(snakemake(ablation["directory"], ablation["cache"], "--cores", "4",
-                              *ablation["args"]))
-        floor.append(snakemake(minimal, WORK / "cache-one-rule", "--cores", "4"))
-    # From the first clone, so that edits made while this runs cannot count.
-    fresh = clone("fresh-clone", source=ablation["directory"])
-    for extra in ("bench.yaml", "epochs.yaml"):
-        if (ablation["directory"] / "config" / extra).exists():
-            shutil.copy(ablation["directory"] / "config" / extra, fresh / "config" / extra)
-    warm = snakemake(fresh, ablation["cache"], "--cores", "4", *ablation["args"])
+        ours.append(snakemake(study["directory"], study["cache"], *study["args"])["seconds"])
+        floor.append(snakemake(minimal, WORK / "cache-one-rule", "--cores", STUDY_CORES)["seconds"])
+    # From the study's clone, so that edits made while this runs cannot count.
+    fresh = clone("fresh-clone", source=study["directory"])
+    if (study["directory"] / "config" / "bench.yaml").exists():
+        shutil.copy(study["directory"] / "config" / "bench.yaml", fresh / "config")
+    warm = snakemake(fresh, study["cache"], *study["args"])["seconds"]
     return {"noop": min(ours), "floor": min(floor), "noop_median": statistics.median(ours),
             "floor_median": statistics.median(floor), "warm_clone": warm}
 
 
 def cpu_model() -> str:
+    """The processor's name as lscpu gives it ("Model name")."""
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
             return line.split(":", 1)[1].strip()
     return platform.processor()
 
 
-def report(epochs: dict, ablation: dict | None, noop: dict | None, settings: dict) -> str:
-    median = {label: statistics.median(values["epochs"]) for label, values in epochs.items()}
-    workflow, plain, torch = (median[label] for label, *_ in EPOCH_CASES[:3])
+def spread(values) -> str:
+    """Median with the lowest and highest of the rounds."""
+    values = list(values)
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
+    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
+def bound_rows(bounds: list[dict]) -> list[str]:
+    lines = ["| round | wall s | before first training s | trainings: longest s | "
+             "trainings: sum / cores s | after last training s | bound s | wall / bound |",
+             "|---|---|---|---|---|---|---|---|"]
+    for number, bound in enumerate(bounds, 1):
+        lines.append(
+            f"| {number} | {bound['wall']:.0f} | {bound['before']:.0f} | {bound['longest']:.0f} | "
+            f"{bound['sum'] / bound['cores']:.0f} | {bound['after']:.0f} | {bound['bound']:.0f} | "
+            f"{bound['ratio']:.2f} |")
+    return lines
+
+
+def timeline(bound: dict) -> list[str]:
+    """When each training ran, from the run's start (the order the scheduler chose)."""
+    start = bound["jobs"][0].start - bound["before"]
+    lines = ["| training | started at s | ended at s | s |", "|---|---|---|---|"]
+    for job in bound["jobs"]:
+        name = ", ".join(f"{key}={value}" for key, value in job.wildcards.items()
+                         if key != "dataset")
+        lines.append(f"| {name} | {job.start - start:.0f} | {job.end - start:.0f} | "
+                     f"{job.seconds:.0f} |")
+    return lines
+
+
+def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: dict) -> str:
     memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    studies = [r["study"]["bound"] for r in rounds]
+    sweeps = [r["sweep"] for r in rounds]
+    against_plain = [r["study"]["bound"]["wall"] / r["plain"]["seconds"] for r in rounds]
+    grid = (f"{len(SWEEP['learning_rates'])} rates × {len(VARIANTS)} variants × "
+            f"{len(SWEEP['seeds'])} seed, {plan['sweep_epochs']} epoch(s)")
     lines = [
-        "# Benchmark results",
+        "# Benchmark results" + (" (--tiny: numbers meaningless)" if plan["tiny"] else ""),
         "",
-        f"Written by `benchmarks/run.py` on {datetime.datetime.now().isoformat(timespec='minutes')}.",
-        f"Machine: {cpu_model()}, {os.cpu_count()} cores, {memory_gb:.0f} GiB, {platform.platform()}. No GPU.",
+        f"Written by `benchmarks/run.py` on {datetime.datetime.now().isoformat(timespec='minutes')}, "
+        f"{len(rounds)} round(s); a range is the rounds' lowest–highest beside their median.",
+        f"Machine: {cpu_model()}, {plan['cores']} cores, {memory_gb:.0f} GiB, "
+        f"{platform.platform()}. No GPU.",
         "Versions: " + ", ".join(f"{name} {version}" for name, version in package_versions(
-            ("tensorflow-cpu", "keras", "torch", "numpy", "snakemake")).items()) + ".",
-        f"Settings: {settings}.",
+            ("tensorflow-cpu", "keras", "torch", "numpy", "snakemake", "psutil")).items()) + ".",
+        f"Study: {plan['study']}, {len(VARIANTS)} variants × {plan['study_epochs']} epochs, "
+        f"`snakemake --cores {STUDY_CORES}`, a fresh clone and an empty "
+        f"cache each round. MNIST from {plan['source']}.",
         "",
-        "## (a) Training epoch, v2_relu, full MNIST, batch 128 (interleaved, median of warm epochs)",
+        "## The study against its lower bound",
+        "",
+        "The bound: `max(longest training alone, sum of trainings / cores)` plus the time "
+        "before the first training starts and after the last one ends, all from the job "
+        "times of the same run (Snakemake's log, whole seconds: benchmarks/measure.py says "
+        "why). The trainings' times are as they ran, beside each other.",
+        "",
+        *bound_rows(studies),
+        "",
+        f"Wall / bound {spread(b['ratio'] for b in studies)} (target ≤ 1.15).",
+        "",
+        f"The trainings of round {len(rounds)}, in the order they started:",
+        "",
+        *timeline(studies[-1]),
+        "",
+        "## The study against the plain Keras script four times in a row",
+        "",
+        "| round | study s | plain script, the four variants one after another s | ratio |",
+        "|---|---|---|---|",
+        *(f"| {number} | {r['study']['bound']['wall']:.0f} | {r['plain']['seconds']:.0f} | "
+          f"{ratio:.2f} |" for number, (r, ratio) in enumerate(zip(rounds, against_plain), 1)),
+        "",
+        f"Ratio {spread(against_plain)} (target ≤ 0.6).",
+        "",
+        f"## The learning-rate sweep against its lower bound ({grid})",
+        "",
+        "`snakemake tuning`, its bound from its `tune` jobs as above.",
+        "",
+        *bound_rows(sweeps),
+        "",
+        f"Wall / bound {spread(b['ratio'] for b in sweeps)}.",
+        "",
+        "## Peak memory",
+        "",
+        "The whole study: the highest sum, sampled every 0.2 s, of the proportional set "
+        "size (PSS: shared pages counted once) of snakemake and every process under it.",
+        "",
+        "| round | whole study, peak MB |", "|---|---|",
+        *(f"| {number} | {r['study']['tree_mb']:.0f} |" for number, r in enumerate(rounds, 1)),
+        "",
+        f"Per training (round {len(rounds)}), the peak RSS of its process:",
+        "",
+        "| variant | workflow train job MB | plain script MB |", "|---|---|---|",
+        *(f"| {variant} | {rounds[-1]['study']['train_rss'][variant]:.0f} | "
+          f"{rounds[-1]['plain']['rss'][variant]:.0f} |" for variant in VARIANTS),
+        "",
+        f"## Threads: each variant's epoch ({plan['epoch_runs']} epochs per run, the warm ones, "
+        "median)",
+        "",
+        "Two one-thread trainings side by side against one two-thread training at a time: "
+        "the last column is epochs per second side by side over epochs per second alone "
+        "with 2 threads (above 1: one thread each trains the study's variants faster).",
+        "",
+        "| variant | " + " | ".join(f"{label} s" for label, *_ in THREAD_CASES)
+        + " | side by side / 2 threads |",
+        "|---|" + "---|" * (len(THREAD_CASES) + 1),
+        *(f"| {row['variant']} | " + " | ".join(f"{row[label]:.2f}" for label, *_ in THREAD_CASES)
+          + f" | {row['throughput']:.2f} |" for row in threads_table(threads)),
+        "",
+        f"## Training epoch, v2_relu ({plan['epoch_runs']} epochs per run, the warm ones, median)",
         "",
         "| what | median epoch s | vs PyTorch | vs plain Keras | peak RSS MB | test accuracy |",
         "|---|---|---|---|---|---|",
     ]
+    median = {label: statistics.median(values["epochs"]) for label, values in epochs.items()}
+    plain, torch = (median.get(label) for label, *_ in EPOCH_CASES[1:3])
     for label, values in epochs.items():
+        against_torch = f"{median[label] / torch:.2f}×" if torch else "–"
         lines.append(
-            f"| {label} | {median[label]:.2f} | {median[label] / torch:.2f}× | "
+            f"| {label} | {median[label]:.2f} | {against_torch} | "
             f"{median[label] / plain:.2f}× | {max(values['rss']):.0f} | "
             f"{statistics.mean(values['accuracy']):.4f} |")
-    lines += ["", f"Target: workflow epoch ≤ 1.0× PyTorch — measured {workflow / torch:.2f}×; "
-              f"against the plain Keras script {workflow / plain:.2f}×."]
-    if ablation:
-        ratio = ablation["workflow"] / ablation["sequential"]
-        lines += [
-            "", f"## (b) Full default ablation (4 variants × {settings['ablation_epochs']} epochs)", "",
-            "| what | wall s |", "|---|---|",
-            f"| `snakemake --cores 4` (download to figures, fresh cache) | {ablation['workflow']:.0f} |",
-            f"| plain script, the four trainings one after another | {ablation['sequential']:.0f} |",
-            "", f"Ratio {ratio:.2f} (target ≤ 0.6).",
-            "", "## (d) Peak RSS per training job (MB)", "",
-            "| variant | workflow train job | plain script |", "|---|---|---|",
-        ]
-        lines += [f"| {variant} | {ablation['rss'][variant]:.0f} | {ablation['plain_rss'][variant]:.0f} |"
-                  for variant in VARIANTS]
-        lines += ["", f"Target ≤ 800 MB: highest measured {max(ablation['rss'].values()):.0f} MB."]
-    if noop:
-        lines += [
-            "", "## (c) Reruns", "",
-            "| what | s |", "|---|---|",
-            f"| no-op rerun of the full study, best of 5 (median) | {noop['noop']:.2f} ({noop['noop_median']:.2f}) |",
-            f"| no-op of a one-rule Snakefile, best of 5 (median), interleaved | {noop['floor']:.2f} ({noop['floor_median']:.2f}) |",
-            f"| fresh clone, warm cache, every final target | {noop['warm_clone']:.1f} |",
-            "", f"No-op ratio {noop['noop'] / noop['floor']:.2f} best of 5, "
-                f"{noop['noop_median'] / noop['floor_median']:.2f} by medians (target ≤ 1.3); "
-                f"warm-cache clone {noop['warm_clone']:.1f} s (target ≤ 30 s).",
-        ]
+    if not torch:
+        lines += ["", "PyTorch is not installed in this environment (`make bench-env` installs "
+                      "it into .venv-bench): its rows are missing."]
+    lines += [
+        "", "## Reruns", "",
+        "| what | s |", "|---|---|",
+        f"| no-op rerun of the full study, best of 5 (median) | {noop['noop']:.2f} ({noop['noop_median']:.2f}) |",
+        f"| no-op of a one-rule Snakefile, best of 5 (median), interleaved | {noop['floor']:.2f} ({noop['floor_median']:.2f}) |",
+        f"| fresh clone, warm cache, every final target | {noop['warm_clone']:.1f} |",
+        "", f"No-op ratio {noop['noop'] / noop['floor']:.2f} best of 5, "
+            f"{noop['noop_median'] / noop['floor_median']:.2f} by medians (target ≤ 1.3); "
+            f"warm-cache clone {noop['warm_clone']:.1f} s (target ≤ 30 s).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -218,25 +330,53 @@ def main():
     parser.add_argument("--mirror", default=str(default_mirror) if default_mirror.is_dir() else None,
                         help="a local MNIST mirror directory (default: ../shared/data/mnist if "
                              "present, else the config's mirrors, which need the internet)")
-    parser.add_argument("--quick", action="store_true",
-                        help="1 round, 2 ablation epochs: for trying the script, not for results")
+    parser.add_argument("--tiny", action="store_true",
+                        help="the tiny study of .test/, 1 round: for trying the script, not "
+                             "for results (writes results-tiny.md)")
+    parser.add_argument("--rounds", type=int, help="rounds (default 3; 1 with --tiny)")
     options = parser.parse_args()
-    print(f"MNIST from {options.mirror or 'the default mirrors of config/config.yaml'}"
-          " (choose with --mirror DIR)", flush=True)
-    rounds, ablation_epochs = (1, 2) if options.quick else (3, 10)
+    tiny = options.tiny
+    plan = {
+        "tiny": tiny,
+        "mirror": None if tiny else options.mirror,
+        "rounds": options.rounds or (1 if tiny else 3),
+        "cores": len(os.sched_getaffinity(0)),
+        "study": ".test/config/config.yaml (tiny, generated data)" if tiny
+                 else "config/config.yaml (full MNIST)",
+        "study_epochs": (TINY_CONFIG if tiny else CONFIG)["training"]["epochs"],
+        "sweep_epochs": 1 if tiny else 2,
+        "epoch_runs": 2 if tiny else 3,
+        # --tiny checks the loop on one variant: each run starts TensorFlow.
+        "thread_variants": ["v2_relu"] if tiny else VARIANTS,
+    }
+    plan["source"] = (".test/data/mnist (--tiny)" if tiny
+                      else options.mirror or "the default mirrors of config/config.yaml")
+    progress(f"MNIST from {plan['source']} (choose with --mirror DIR)")
     WORK.mkdir(parents=True, exist_ok=True)
-    settings = {"rounds": rounds, "epochs per run": 3, "ablation_epochs": ablation_epochs,
-                "mirror": options.mirror or "config default"}
+    rounds = []
+    epochs = {label: {"epochs": [], "rss": [], "accuracy": []} for label, *_ in epoch_cases()}
+    threads = {}
+    for number in range(1, plan["rounds"] + 1):
+        progress(f"round {number}: the study with snakemake")
+        study = study_round(plan, number)
+        progress(f"  {study['bound']['wall']:.0f} s, bound {study['bound']['bound']:.0f} s")
+        data = study["directory"] / "results" / "mnist" / "data"
+        progress(f"round {number}: the plain script, four variants one after another")
+        plain = plain_script(data, plan["study_epochs"])
+        progress(f"round {number}: the learning-rate sweep")
+        sweep = sweep_round(plan, number)
+        progress(f"round {number}: training epochs")
+        epoch_round(data, plan["epoch_runs"], epochs, number)
+        progress(f"round {number}: threads")
+        for key, values in threads_benchmark(plan["thread_variants"], data, 1, plan["epoch_runs"],
+                                             progress=progress).items():
+            threads.setdefault(key, []).extend(values)
+        rounds.append({"study": study, "plain": plain, "sweep": sweep})
+    progress("no-op rerun and warm-cache clone")
+    noop = noop_benchmark(rounds[-1]["study"])
 
-    print("(b) full ablation with snakemake, then the plain script sequentially", flush=True)
-    ablation = ablation_benchmark(options.mirror, ablation_epochs)
-    print("(c) no-op rerun and warm-cache clone", flush=True)
-    noop = noop_benchmark(ablation)
-    print("(a) training epochs, interleaved", flush=True)
-    epochs = epoch_benchmark(ablation["directory"] / "results" / "mnist" / "data", rounds, 3)
-
-    text = report(epochs, ablation, noop, settings)
-    output = REPO / "benchmarks" / ("results-quick.md" if options.quick else "results.md")
+    text = report(plan, rounds, epochs, threads, noop)
+    output = REPO / "benchmarks" / ("results-tiny.md" if tiny else "results.md")
     output.write_text(text)
     print(text)
     print(f"written to {output}")

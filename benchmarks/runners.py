@@ -1,8 +1,14 @@
 """One training run per process, timed per epoch: the workflow's code, a plain Keras
 script, and PyTorch, all on the same LeNet, the same normalized MNIST arrays and the
-same batch size. Prints one JSON line: {"epoch_seconds": [...], "final": {...}}.
+batch size and learning rate of config/config.yaml. Prints one JSON line:
+{"epoch_seconds": [...], "test_accuracy": ...}.
 
     python benchmarks/runners.py RUNNER VARIANT EPOCHS DATA_DIR [key=value ...]
+
+DATA_DIR holds train.npz and test.npz as rule normalize writes them. The options:
+threads=N (the workflow's and PyTorch's), steps_per_execution=N and fast=true (the
+workflow's).
+tests/test_benchmarks.py runs these runners on tiny data, so that they follow train().
 """
 
 import json
@@ -18,25 +24,29 @@ sys.path.insert(0, str(REPO / "workflow"))
 
 from ablation.config import variant_specs  # noqa: E402
 
-BATCH_SIZE = 128
-LEARNING_RATE = 1e-3
+CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+TRAINING = {key: value for key, value in CONFIG["training"].items() if key != "seeds"}
+BATCH_SIZE = TRAINING["batch_size"]
+LEARNING_RATE = TRAINING["learning_rate"]
 
 
 def spec_of(variant: str) -> dict:
-    return variant_specs(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))[variant]
+    return variant_specs(CONFIG)[variant]
 
 
 def run_workflow(variant, epochs, data, options):
-    """ablation.training.train, exactly as the train rule calls it."""
+    """ablation.training.train, as the train rule calls it, with the config's settings."""
     import tempfile
 
     from ablation import training
 
     if "steps_per_execution" in options:
         training.STEPS_PER_EXECUTION = int(options["steps_per_execution"])
-    settings = {"epochs": epochs, "batch_size": BATCH_SIZE, "learning_rate": LEARNING_RATE,
-                "threads": int(options.get("threads", 2)), "train_subset": 0,
-                "fast": options.get("fast") == "true"}
+    settings = TRAINING | {"epochs": epochs}
+    if "threads" in options:
+        settings["threads"] = int(options["threads"])
+    if "fast" in options:
+        settings["fast"] = options["fast"] == "true"
     with tempfile.TemporaryDirectory() as scratch:
         outputs = {name: f"{scratch}/{name}" for name in ("history", "provenance")}
         outputs["model"] = f"{scratch}/model.keras"

@@ -1,0 +1,181 @@
+"""benchmarks/: the lower bound from hand-made job times, the log reader on a real
+snakemake run, the memory sampler on a process tree, and the runners on tiny data, so
+that `make bench` cannot rot between its (long) runs."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import yaml
+
+from ablation.config import variant_specs
+from ablation.data import save_split
+from conftest import REPO
+from tinydata import tiny_images
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from measure import (  # noqa: E402
+    PeakMemory, jobs_from_log, lower_bound, run_runner, study_bound, threads_benchmark,
+    threads_table)
+
+# Issue 18's study: v3_no_pooling (98 s) started last, beside the others.
+V3_LAST = {"v1": (10, 50), "v4": (10, 26), "v2": (26, 63), "v3": (50, 148)}
+# The same trainings, the longest first: they end when it ends.
+V3_FIRST = {"v3": (10, 108), "v4": (10, 26), "v2": (26, 63), "v1": (63, 103)}
+
+
+def test_the_bound_is_the_longest_training_when_it_dominates():
+    bound = lower_bound(list(V3_LAST.values()), started=0, finished=160, cores=2)
+    # durations 40, 16, 37, 98: their sum over 2 cores (95.5) is below v3 alone.
+    assert bound["before"] == 10 and bound["after"] == 12
+    assert bound["training"] == 98 and bound["bound"] == 120
+    assert bound["ratio"] == pytest.approx(160 / 120)
+
+
+def test_the_longest_training_first_reaches_the_bound():
+    bound = lower_bound(list(V3_FIRST.values()), started=0, finished=120, cores=2)
+    assert bound["bound"] == 120 and bound["ratio"] == 1
+
+
+def test_the_bound_is_the_sum_over_the_cores_when_no_training_dominates():
+    trainings = [(5, 15), (5, 15), (15, 25), (15, 25), (25, 35), (25, 35)]
+    bound = lower_bound(trainings, started=0, finished=40, cores=2)
+    assert bound["training"] == 30 and bound["bound"] == 5 + 30 + 5
+    assert lower_bound(trainings, started=0, finished=40, cores=4)["training"] == 15
+
+
+def test_no_training_no_bound():
+    with pytest.raises(ValueError, match="no training job ran"):
+        lower_bound([], started=0, finished=10, cores=2)
+
+
+LOG = """\
+Select jobs to execute...
+Execute 2 jobs...
+
+[Tue Dec  1 03:57:03 2026]
+localrule normalize:
+    output: results/mnist/data/train.npz
+    jobid: 4
+    resources: tmpdir=/tmp
+[Tue Dec  1 03:57:05 2026]
+Finished jobid: 4 (Rule: normalize)
+[Tue Dec  1 03:57:05 2026]
+rule train:
+    output: results/mnist/models/v3/seed0.keras
+    jobid: 1
+    wildcards: dataset=mnist, variant=v3, seed=0
+[Tue Dec  1 03:57:06 2026]
+rule train:
+    output: results/mnist/models/v1/seed0.keras
+    jobid: 2
+    wildcards: dataset=mnist, variant=v1, seed=0
+[Tue Dec  1 03:57:16 2026]
+Finished jobid: 2 (Rule: train)
+1 of 4 steps (25%) done
+[Tue Dec  1 03:57:45 2026]
+Finished jobid: 1 (Rule: train)
+"""
+
+
+def test_the_log_gives_each_jobs_start_end_and_wildcards():
+    jobs = {job.jobid: job for job in jobs_from_log(LOG)}
+    assert {job.rule for job in jobs.values()} == {"normalize", "train"}
+    v3, v1 = jobs[1], jobs[2]
+    assert v3.wildcards == {"dataset": "mnist", "variant": "v3", "seed": "0"}
+    assert (v3.seconds, v1.seconds) == (40, 10)
+    assert v1.start - v3.start == 1 and jobs[4].end == v3.start
+    bound = study_bound(LOG, {"train"}, started=v3.start - 3, finished=v3.end + 2, cores=2)
+    assert [job.wildcards["variant"] for job in bound["jobs"]] == ["v3", "v1"]
+    assert (bound["before"], bound["training"], bound["after"]) == (3, 40, 2)
+
+
+def test_a_training_without_an_end_is_an_error():
+    cut = LOG[: LOG.index("[Tue Dec  1 03:57:45 2026]")]
+    with pytest.raises(ValueError, match="no end for 1 training job"):
+        study_bound(cut, {"train"}, started=0, finished=2e9, cores=2)
+
+
+@pytest.mark.e2e
+def test_the_log_of_a_real_run_gives_every_training(base):
+    """The tiny study's own snakemake output, as run.py reads it from the study's log."""
+    trainings = [job for job in jobs_from_log(base.first_run.output) if job.rule == "train"]
+    variants = variant_specs(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))
+    assert sorted(job.wildcards["variant"] for job in trainings) == sorted(variants)
+    assert all(job.end is not None and job.end >= job.start for job in trainings)
+
+
+def test_threads_table_compares_side_by_side_with_two_threads():
+    seconds = {("v2", "2 threads, alone"): [2.0, 2.2, 2.1],
+               ("v2", "1 thread, alone"): [2.5],
+               ("v2", "1 thread, two side by side"): [3.0, 3.1, 2.9, 3.0]}
+    [row] = threads_table(seconds)
+    assert row["2 threads, alone"] == 2.1 and row["1 thread, two side by side"] == 3.0
+    # two epochs every 3.0 s against one every 2.1 s
+    assert row["throughput"] == pytest.approx(2 * 2.1 / 3.0)
+
+
+# A parent holding two children that each hold MEGABYTES of their own, until stdin closes.
+MEGABYTES = 100
+CHILD = f"import sys; block = b'x' * ({MEGABYTES} << 20); print('ready', flush=True); sys.stdin.read()"
+PARENT = f"""
+import subprocess, sys
+children = [subprocess.Popen([sys.executable, "-c", {CHILD!r}], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True) for _ in range(2)]
+for child in children:
+    child.stdout.readline()
+print("ready", flush=True)
+sys.stdin.read()
+for child in children:
+    child.communicate("")
+"""
+
+
+def test_peak_memory_sums_the_whole_process_tree():
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    peak = PeakMemory(parent.pid)
+    try:
+        assert parent.stdout.readline() == "ready\n"
+        peak.wait_for_samples(2)
+    finally:
+        parent.communicate("")
+    assert peak.stop() >= 2 * MEGABYTES
+
+
+TEST_IMAGES = 120
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """train.npz (300 examples) and test.npz (TEST_IMAGES), as rule normalize writes them."""
+    directory = tmp_path_factory.mktemp("data")
+    for name, count, seed in (("train", 300, 1), ("test", TEST_IMAGES, 2)):
+        labels = (np.arange(count) % 10).astype(np.uint8)
+        save_split(directory / f"{name}.npz", tiny_images(labels, np.random.default_rng(seed)),
+                   labels)
+    return directory
+
+
+def test_the_threads_benchmark_runs_the_workflows_training(data):
+    """The threads benchmark's loop, on one of its cases: the workflow's train() in a
+    process of its own with 1 thread, 2 epochs (each process starts TensorFlow, several
+    seconds: the other cases run the same command, alone or two at once)."""
+    case = ("1 thread, alone", 1, 1)
+    seconds = threads_benchmark(["v2_relu"], data, rounds=1, epochs=2, cases=[case],
+                                progress=lambda message: None)
+    assert list(seconds) == [("v2_relu", case[0])]
+    assert len(seconds["v2_relu", case[0]]) == 1  # the warm epoch: the first one traces
+
+
+@pytest.mark.parametrize("runner", ["plain_keras", "pytorch"])
+def test_a_comparison_runner_trains_on_tiny_data(runner, data):
+    if runner == "pytorch":
+        pytest.importorskip("torch", reason="PyTorch is in .venv-bench only (make bench-env)")
+    result = run_runner(runner, "v2_relu", 2, data)
+    assert len(result["epoch_seconds"]) == 2 and result["rss_mb"] > 0
+    # measured on the whole test set: a whole number of its 120 images right
+    correct = result["test_accuracy"] * TEST_IMAGES
+    assert 0 <= correct <= TEST_IMAGES and correct == pytest.approx(round(correct), abs=1e-3)
