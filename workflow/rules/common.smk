@@ -135,6 +135,13 @@ def get_script(rule_name):
     return declared.basedir.join(source).get_path_or_uri(secret_free=True)
 
 
+# Where this workflow's paths go: unchanged, or, in a module (a study of a
+# `studies:` config, or another project's Snakefile), moved by its prefix. Input
+# functions return unmoved paths, which Snakemake moves; the settings files that
+# they write must be where Snakemake will look.
+PATH_MODIFIER = workflow.modifier.path_modifier
+
+
 def get_settings(rule_name, make_settings):
     """Input function for a job's settings file (see workflow/ablation/settings.py):
     ``make_settings(wildcards)`` plus the digest of the rule's script and of every
@@ -151,7 +158,7 @@ def get_settings(rule_name, make_settings):
         third_party = software(script, config["software"]["share_cpu_and_gpu_results"])
         if third_party:  # none for code that imports only the standard library
             settings["software"] = third_party
-        write_if_changed(path, settings)
+        write_if_changed(Path(PATH_MODIFIER.replace_prefix(str(path))), settings)
         return str(path)
 
     return settings_file
@@ -161,9 +168,11 @@ def get_training_threads():
     return config["training"]["threads"]
 
 
-def get_training_settings(wildcards, checkpoint_dir, **training):
+def get_training_settings(wildcards, checkpoint_dir=None, **training):
     """Everything a result of rule train or tune depends on; Snakemake reruns it when
-    this changes. ``training`` overrides keys of the config's training section."""
+    this changes. ``training`` overrides keys of the config's training section.
+    Rule train leaves out its ``checkpoint_dir``: its settings, and so its cache
+    key, are the same in every study that runs the same training."""
     return {
         "dataset": get_dataset_info(wildcards.dataset),
         "spec": VARIANT_SPECS[wildcards.variant],
@@ -171,8 +180,7 @@ def get_training_settings(wildcards, checkpoint_dir, **training):
         "settings": {k: v for k, v in config["training"].items() if k != "seeds"}
         | training,
         "seed": int(wildcards.seed),
-        "checkpoint_dir": checkpoint_dir,
-    }
+    } | ({"checkpoint_dir": checkpoint_dir} if checkpoint_dir else {})
 
 
 def get_training_priority(epochs, validation_size=0):

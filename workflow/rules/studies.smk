@@ -1,0 +1,126 @@
+# Several studies side by side (docs/studies.md). A config with a `studies:`
+# section declares them; each runs as a module of this workflow, in
+# results/studies/<name>/ (its logs in logs/studies/<name>/), with its own config:
+# the base config with the study's keys set. resources/ stays shared: the data
+# are the same. A training that two studies share has the same settings, so the
+# same cache key: the second study takes it from the cache (docs/caching.md).
+
+import yaml
+
+from ablation.studies import declared_studies, get_key, study_configs
+
+SCHEMA = yaml.safe_load(
+    Path(workflow.current_basedir.get_path_or_uri(secret_free=True))
+    .parent.joinpath("schemas", "config.schema.yaml")
+    .read_text()
+)
+
+
+def check_study_config(study_config):
+    try:
+        validate(study_config, "../schemas/config.schema.yaml")
+    except WorkflowError as error:
+        raise ConfigError(describe_schema_error(error)) from None
+    check_config(study_config)
+
+
+STUDIES = (
+    study_configs(config, SCHEMA, check_study_config) if "studies" in config else {}
+)
+
+
+def get_study_results(study, path):
+    """``path`` under results/ in the study's results directory."""
+    return f"results/studies/{study}/{Path(path).relative_to('results')}"
+
+
+for study_name, study_config in STUDIES.items():
+    study_rules = f"{study_name}_"
+
+    module:
+        name:
+            study_name
+        snakefile:
+            "../Snakefile"
+        config:
+            study_config
+        replace_prefix:
+            {
+                "results/": f"results/studies/{study_name}/",
+                "logs/": f"logs/studies/{study_name}/",
+            }
+
+    use rule * from study_name exclude compare as study_rules*
+
+
+def get_study_targets(wildcards):
+    """Every study in full: what plain `snakemake` builds for each."""
+    return [
+        path
+        for study in get_compared_studies()
+        for path in getattr(rules, f"{study}_all").input
+    ]
+
+
+def get_compared_studies():
+    if not STUDIES:
+        raise WorkflowError(
+            "compare needs studies: declare them in the config's studies: section "
+            "(docs/studies.md, config/README.md)"
+        )
+    return list(STUDIES)
+
+
+def get_study_settings():
+    """Study -> every key that some study sets, with its value in that study."""
+    declared = declared_studies(config, SCHEMA)
+    keys = list(dict.fromkeys(key for keys in declared.values() for key in keys))
+    return {
+        study: {key: get_key(STUDIES[study], key) for key in keys}
+        for study in get_compared_studies()
+    }
+
+
+def get_compare_inputs(kind):
+    def inputs(wildcards):
+        return [
+            get_study_results(study, f"results/{dataset}/{kind}.csv")
+            for study in get_compared_studies()
+            for dataset in STUDIES[study]["data"]["datasets"]
+        ]
+
+    return inputs
+
+
+rule compare:
+    input:
+        studies=get_study_targets,
+        summaries=get_compare_inputs("summary"),
+        histories=get_compare_inputs("histories"),
+        settings=get_settings(
+            "compare",
+            lambda wildcards: {
+                "studies": get_study_settings(),
+                "variants": list(VARIANT_SPECS),
+                "datasets": {s: STUDIES[s]["data"]["datasets"] for s in STUDIES},
+            },
+        ),
+    output:
+        table=report(
+            "results/compare/studies.csv",
+            caption="../report/compare_studies.rst",
+            category="Studies",
+        ),
+        png=report(
+            "results/compare/loss_comparison.png",
+            caption="../report/compare_loss.rst",
+            category="Studies",
+        ),
+        svg="results/compare/loss_comparison.svg",
+    log:
+        "logs/compare.log",
+    localrule: True
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/compare.py"
