@@ -35,6 +35,11 @@ def set_key(config: dict, key: str, value) -> None:
     config[last] = copy.deepcopy(value)
 
 
+def rule_prefix(study: str) -> str:
+    """What the names of a study's rules start with: a rule name is a Python name."""
+    return re.sub(r"\W", "_", study) + "_"
+
+
 def check_key(key: str, where: str, schema: dict) -> None:
     """Refuse a dotted key that the config schema does not have, or a fixed one."""
     for fixed in FIXED_KEYS:
@@ -58,18 +63,15 @@ def check_key(key: str, where: str, schema: dict) -> None:
 
 def grid_studies(grid: dict[str, list]) -> dict[str, dict[str, object]]:
     """Every combination of the grid's values (the last key varying fastest), by
-    name: Snakemake's Paramspace names each ``key~value``, joined by ``_``, with the
-    key's last part unless two keys share it."""
-    from snakemake.utils import Paramspace
-
+    name, as Snakemake's Paramspace names an instance (``filename_params="*"``):
+    ``key~value`` joined by ``_``, with the key's last part unless two keys share it."""
     last_parts = [key.rsplit(".", 1)[-1] for key in grid]
-    columns = last_parts if len(set(last_parts)) == len(last_parts) else list(grid)
-    points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
-    space = Paramspace(
-        pd.DataFrame([list(point.values()) for point in points], columns=columns),
-        filename_params="*",
-    )
-    return dict(zip(space.instance_patterns, points))
+    names = last_parts if len(set(last_parts)) == len(last_parts) else list(grid)
+    return {
+        "_".join(f"{name}~{value}" for name, value in zip(names, values)):
+            dict(zip(grid, values))
+        for values in itertools.product(*grid.values())
+    }
 
 
 def declared_studies(config: dict, schema: dict) -> dict[str, dict[str, object]]:
@@ -130,6 +132,11 @@ def study_configs(config: dict, schema: dict, validate) -> dict[str, dict]:
         except ConfigError as error:
             raise ConfigError(f"study {name!r}: {error}") from None
         for other, other_config in configs.items():
+            if rule_prefix(other) == rule_prefix(name):
+                raise ConfigError(
+                    f"config key studies: the studies {other!r} and {name!r} differ only "
+                    "in characters that rule names cannot hold; rename one of them"
+                )
             if other_config == merged:
                 raise ConfigError(
                     f"config key studies: the studies {other!r} and {name!r} have the "

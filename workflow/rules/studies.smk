@@ -7,7 +7,7 @@
 
 import yaml
 
-from ablation.studies import declared_studies, get_key, study_configs
+from ablation.studies import declared_studies, get_key, rule_prefix, study_configs
 
 SCHEMA = yaml.safe_load(
     Path(workflow.current_basedir.get_path_or_uri(secret_free=True))
@@ -35,7 +35,7 @@ def get_study_results(study, path):
 
 
 for study_name, study_config in STUDIES.items():
-    study_rules = f"{study_name}_"
+    study_rules = rule_prefix(study_name)
 
     module:
         name:
@@ -58,7 +58,7 @@ def get_study_targets(wildcards):
     return [
         path
         for study in get_compared_studies()
-        for path in getattr(rules, f"{study}_all").input
+        for path in getattr(rules, f"{rule_prefix(study)}all").input
     ]
 
 
