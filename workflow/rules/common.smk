@@ -77,6 +77,7 @@ from ablation.datasets import FILE_NAMES, dataset_digest
 from ablation.idx import IMAGE_SHAPE
 from ablation.reference import check_reference
 from ablation.settings import write_if_changed
+from ablation.studies import declared_studies, get_key, rule_prefix
 from ablation.software import software
 
 try:
@@ -267,3 +268,58 @@ def get_final_targets():
     if len(DATASETS) > 1:
         targets += expand("results/accuracy_by_dataset.{ext}", ext=["png", "svg"])
     return targets
+
+
+# Several studies side by side (rules/studies.smk declares them as STUDIES).
+
+
+def check_study_config(study_config):
+    try:
+        validate(study_config, "../schemas/config.schema.yaml")
+    except WorkflowError as error:
+        raise ConfigError(describe_schema_error(error)) from None
+    check_config(study_config)
+
+
+def get_study_results(study, path):
+    """``path`` under results/ in the study's results directory."""
+    return f"results/studies/{study}/{Path(path).relative_to('results')}"
+
+
+def get_study_targets(wildcards):
+    """Every study in full: what plain `snakemake` builds for each."""
+    return [
+        path
+        for study in get_compared_studies()
+        for path in getattr(rules, f"{rule_prefix(study)}all").input
+    ]
+
+
+def get_compared_studies():
+    if not STUDIES:
+        raise WorkflowError(
+            "compare needs studies: declare them in the config's studies: section "
+            "(docs/studies.md, config/README.md)"
+        )
+    return list(STUDIES)
+
+
+def get_study_settings():
+    """Study -> every key that some study sets, with its value in that study."""
+    declared = declared_studies(config, SCHEMA)
+    keys = list(dict.fromkeys(key for keys in declared.values() for key in keys))
+    return {
+        study: {key: get_key(STUDIES[study], key) for key in keys}
+        for study in get_compared_studies()
+    }
+
+
+def get_compare_inputs(kind):
+    def inputs(wildcards):
+        return [
+            get_study_results(study, f"results/{dataset}/{kind}.csv")
+            for study in get_compared_studies()
+            for dataset in STUDIES[study]["data"]["datasets"]
+        ]
+
+    return inputs

@@ -7,7 +7,7 @@
 
 import yaml
 
-from ablation.studies import declared_studies, get_key, rule_prefix, study_configs
+from ablation.studies import rule_prefix, study_configs
 
 SCHEMA = yaml.safe_load(
     Path(workflow.current_basedir.get_path_or_uri(secret_free=True))
@@ -16,30 +16,16 @@ SCHEMA = yaml.safe_load(
 )
 
 
-def check_study_config(study_config):
-    try:
-        validate(study_config, "../schemas/config.schema.yaml")
-    except WorkflowError as error:
-        raise ConfigError(describe_schema_error(error)) from None
-    check_config(study_config)
-
-
 STUDIES = (
     study_configs(config, SCHEMA, check_study_config) if "studies" in config else {}
 )
-
-
-def get_study_results(study, path):
-    """``path`` under results/ in the study's results directory."""
-    return f"results/studies/{study}/{Path(path).relative_to('results')}"
 
 
 for study_name, study_config in STUDIES.items():
     study_rules = rule_prefix(study_name)
 
     module:
-        name:
-            study_name
+        name: study_name
         snakefile:
             "../Snakefile"
         config:
@@ -51,45 +37,6 @@ for study_name, study_config in STUDIES.items():
             }
 
     use rule * from study_name exclude compare as study_rules*
-
-
-def get_study_targets(wildcards):
-    """Every study in full: what plain `snakemake` builds for each."""
-    return [
-        path
-        for study in get_compared_studies()
-        for path in getattr(rules, f"{rule_prefix(study)}all").input
-    ]
-
-
-def get_compared_studies():
-    if not STUDIES:
-        raise WorkflowError(
-            "compare needs studies: declare them in the config's studies: section "
-            "(docs/studies.md, config/README.md)"
-        )
-    return list(STUDIES)
-
-
-def get_study_settings():
-    """Study -> every key that some study sets, with its value in that study."""
-    declared = declared_studies(config, SCHEMA)
-    keys = list(dict.fromkeys(key for keys in declared.values() for key in keys))
-    return {
-        study: {key: get_key(STUDIES[study], key) for key in keys}
-        for study in get_compared_studies()
-    }
-
-
-def get_compare_inputs(kind):
-    def inputs(wildcards):
-        return [
-            get_study_results(study, f"results/{dataset}/{kind}.csv")
-            for study in get_compared_studies()
-            for dataset in STUDIES[study]["data"]["datasets"]
-        ]
-
-    return inputs
 
 
 rule compare:
