@@ -9,7 +9,8 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from ablation.config import ConfigError, check_config, describe_schema_error
-from ablation.studies import compare_studies, declared_studies, plot_study_losses, study_configs
+from ablation.studies import (compare_studies, compare_study_files, plot_study_losses,
+                              study_configs)
 from conftest import REPO, Workflow, make_clone, tiny_config
 from workflow_helpers import dry_run, planned_jobs
 
@@ -114,6 +115,30 @@ def test_the_loss_chart_has_a_panel_per_study_on_shared_axes(tmp_path):
     assert all(path.stat().st_size for path in paths)
     assert svg.count("training loss") == 1  # one y label: the axes are shared
     assert "a" in svg and "b" in svg
+
+
+def test_each_row_comes_from_its_own_studys_files_in_declared_order(tmp_path):
+    """Rule compare's settings list the studies and their inputs in the order the
+    config declares them, which is not alphabetical here."""
+    histories = pd.DataFrame({"dataset": "mnist", "variant": "v1_sigmoid", "seed": 0,
+                              "epoch": [1], "loss": [1.0]})
+    inputs = {"summaries": [], "histories": []}
+    for study, accuracy in [("zeta", 0.2), ("alpha", 0.9)]:
+        inputs["summaries"].append(tmp_path / f"{study}-summary.csv")
+        summary(accuracy, 1.0).to_csv(inputs["summaries"][-1], index=False)
+        inputs["histories"].append(tmp_path / f"{study}-histories.csv")
+        histories.to_csv(inputs["histories"][-1], index=False)
+    settings = {"studies": [["zeta", [["training.epochs", 10], ["model.pooling", "max"]]],
+                            ["alpha", [["training.epochs", 2], ["model.pooling", "avg"]]]],
+                "runs": [["zeta", "mnist"], ["alpha", "mnist"]], "variants": ["v1_sigmoid"]}
+    outputs = type("Outputs", (), {name: tmp_path / f"out.{name}" for name in ("png", "svg")}
+                   | {"table": tmp_path / "studies.csv"})
+    compare_study_files(settings, type("Inputs", (), inputs), outputs)
+    table = pd.read_csv(outputs.table)
+    assert list(table.columns[:3]) == ["study", "training.epochs", "model.pooling"]
+    rows = table[table["variant"] == "v1_sigmoid"]
+    assert rows[["study", "training.epochs", "test_accuracy_mean"]].values.tolist() == [
+        ["zeta", 10, 0.2], ["alpha", 2, 0.9]]
 
 
 @pytest.fixture(scope="module")

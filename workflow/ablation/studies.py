@@ -211,6 +211,30 @@ def plot_study_losses(histories: dict[str, pd.DataFrame], variant_order, paths) 
             if column == 0:
                 axis.set_ylabel("training loss")
     handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=len(labels),
-                  title="mean ± 1 std over seeds", bbox_to_anchor=(0.5, -0.12))
+    # Below the figure, clear of the epoch labels, whatever the number of rows.
+    figure.legend(handles, labels, loc="upper center", ncol=len(labels),
+                  title="mean ± 1 std over seeds", bbox_to_anchor=(0.5, 0))
     save_figure(figure, paths)
+
+
+def by_study(runs: list[list[str]], paths: list[str]) -> dict[str, pd.DataFrame]:
+    """Study -> its tables (one per dataset) as one: ``paths[i]`` belongs to
+    ``runs[i]``, a [study, dataset] pair."""
+    tables = {}
+    for (study, _), path in zip(runs, paths, strict=True):
+        tables.setdefault(study, []).append(pd.read_csv(path))
+    return {study: pd.concat(frames, ignore_index=True) for study, frames in tables.items()}
+
+
+def compare_study_files(settings: dict, inputs, outputs) -> None:
+    """Rule compare: studies.csv and the loss chart per study from each study's
+    summary.csv and histories.csv (``inputs.summaries``, ``inputs.histories``, in
+    the order of ``settings["runs"]``)."""
+    summaries = by_study(settings["runs"], inputs.summaries)
+    histories = by_study(settings["runs"], inputs.histories)
+    compare_studies({
+        study: {"settings": dict(keys), "summary": summaries[study]}
+        for study, keys in settings["studies"]
+    }).to_csv(outputs.table, index=False)
+    plot_study_losses({study: histories[study] for study, _ in settings["studies"]},
+                      settings["variants"], [outputs.png, outputs.svg])

@@ -305,21 +305,31 @@ def get_compared_studies():
 
 
 def get_study_settings():
-    """Study -> every key that some study sets, with its value in that study."""
+    """[study, [[key, value], ...]] for each study, in declaration order: every key
+    that some study sets, with its value in that study. Lists, not mappings: the
+    settings file sorts a mapping's keys, and this order is the inputs' order."""
     declared = declared_studies(config, SCHEMA)
     keys = list(dict.fromkeys(key for keys in declared.values() for key in keys))
-    return {
-        study: {key: get_key(STUDIES[study], key) for key in keys}
+    return [
+        [study, [[key, get_key(STUDIES[study], key)] for key in keys]]
         for study in get_compared_studies()
-    }
+    ]
+
+
+def get_study_runs():
+    """[study, dataset] of each of rule compare's summaries and histories, in order."""
+    return [
+        [study, dataset]
+        for study in get_compared_studies()
+        for dataset in STUDIES[study]["data"]["datasets"]
+    ]
 
 
 def get_compare_inputs(kind):
     def inputs(wildcards):
         return [
             get_study_results(study, f"results/{dataset}/{kind}.csv")
-            for study in get_compared_studies()
-            for dataset in STUDIES[study]["data"]["datasets"]
+            for study, dataset in get_study_runs()
         ]
 
     return inputs

@@ -48,8 +48,8 @@ rule compare:
             "compare",
             lambda wildcards: {
                 "studies": get_study_settings(),
+                "runs": get_study_runs(),
                 "variants": list(VARIANT_SPECS),
-                "datasets": {s: STUDIES[s]["data"]["datasets"] for s in STUDIES},
             },
         ),
     output:
