@@ -78,6 +78,7 @@ from ablation.idx import IMAGE_SHAPE
 from ablation.reference import check_reference
 from ablation.findings import applying
 from ablation.settings import write_if_changed
+from ablation.studies import declared_studies, get_key, rule_prefix
 from ablation.software import software
 
 try:
@@ -136,6 +137,13 @@ def get_script(rule_name):
     return declared.basedir.join(source).get_path_or_uri(secret_free=True)
 
 
+# Where this workflow's paths go: unchanged, or, in a module (a study of a
+# `studies:` config, or another project's Snakefile), moved by its prefix. Input
+# functions return unmoved paths, which Snakemake moves; the settings files that
+# they write must be where Snakemake will look.
+PATH_MODIFIER = workflow.modifier.path_modifier
+
+
 def get_settings(rule_name, make_settings):
     """Input function for a job's settings file (see workflow/ablation/settings.py):
     ``make_settings(wildcards)`` plus the digest of the rule's script and of every
@@ -152,7 +160,7 @@ def get_settings(rule_name, make_settings):
         third_party = software(script, config["software"]["share_cpu_and_gpu_results"])
         if third_party:  # none for code that imports only the standard library
             settings["software"] = third_party
-        write_if_changed(path, settings)
+        write_if_changed(Path(PATH_MODIFIER.replace_prefix(str(path))), settings)
         return str(path)
 
     return settings_file
@@ -162,9 +170,11 @@ def get_training_threads():
     return config["training"]["threads"]
 
 
-def get_training_settings(wildcards, checkpoint_dir, **training):
+def get_training_settings(wildcards, checkpoint_dir=None, **training):
     """Everything a result of rule train or tune depends on; Snakemake reruns it when
-    this changes. ``training`` overrides keys of the config's training section."""
+    this changes. ``training`` overrides keys of the config's training section.
+    Rule train leaves out its ``checkpoint_dir``: its settings, and so its cache
+    key, are the same in every study that runs the same training."""
     return {
         "dataset": get_dataset_info(wildcards.dataset),
         "spec": VARIANT_SPECS[wildcards.variant],
@@ -172,8 +182,7 @@ def get_training_settings(wildcards, checkpoint_dir, **training):
         "settings": {k: v for k, v in config["training"].items() if k != "seeds"}
         | training,
         "seed": int(wildcards.seed),
-        "checkpoint_dir": checkpoint_dir,
-    }
+    } | ({"checkpoint_dir": checkpoint_dir} if checkpoint_dir else {})
 
 
 def get_training_priority(epochs, validation_size=0):
@@ -266,3 +275,68 @@ def get_final_targets():
     if len(DATASETS) > 1:
         targets += expand("results/accuracy_by_dataset.{ext}", ext=["png", "svg"])
     return targets
+
+
+# Several studies side by side (rules/studies.smk declares them as STUDIES).
+
+
+def check_study_config(study_config):
+    try:
+        validate(study_config, "../schemas/config.schema.yaml")
+    except WorkflowError as error:
+        raise ConfigError(describe_schema_error(error)) from None
+    check_config(study_config)
+
+
+def get_study_results(study, path):
+    """``path`` under results/ in the study's results directory."""
+    return f"results/studies/{study}/{Path(path).relative_to('results')}"
+
+
+def get_study_targets(wildcards):
+    """Every study in full: what plain `snakemake` builds for each."""
+    return [
+        path
+        for study in get_compared_studies()
+        for path in getattr(rules, f"{rule_prefix(study)}all").input
+    ]
+
+
+def get_compared_studies():
+    if not STUDIES:
+        raise WorkflowError(
+            "compare needs studies: declare them in the config's studies: section "
+            "(docs/studies.md, config/README.md)"
+        )
+    return list(STUDIES)
+
+
+def get_study_settings():
+    """[study, [[key, value], ...]] for each study, in declaration order: every key
+    that some study sets, with its value in that study. Lists, not mappings: the
+    settings file sorts a mapping's keys, and this order is the inputs' order."""
+    declared = declared_studies(config, SCHEMA)
+    keys = list(dict.fromkeys(key for keys in declared.values() for key in keys))
+    return [
+        [study, [[key, get_key(STUDIES[study], key)] for key in keys]]
+        for study in get_compared_studies()
+    ]
+
+
+def get_study_runs():
+    """[study, dataset] of each of rule compare's summaries and histories, in order."""
+    return [
+        [study, dataset]
+        for study in get_compared_studies()
+        for dataset in STUDIES[study]["data"]["datasets"]
+    ]
+
+
+def get_compare_inputs(kind):
+    def inputs(wildcards):
+        return [
+            get_study_results(study, f"results/{dataset}/{kind}.csv")
+            for study, dataset in get_study_runs()
+        ]
+
+    return inputs

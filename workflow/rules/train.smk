@@ -2,13 +2,7 @@ rule train:
     input:
         train=rules.normalize.output.train,
         test=rules.normalize.output.test,
-        settings=get_settings(
-            "train",
-            lambda wildcards: get_training_settings(
-                wildcards,
-                checkpoint_dir=f"results/{wildcards.dataset}/checkpoints/{wildcards.variant}/seed{wildcards.seed}",
-            ),
-        ),
+        settings=get_settings("train", get_training_settings),
     output:
         model="results/{dataset}/models/{variant}/seed{seed}.keras",
         history="results/{dataset}/histories/{variant}/seed{seed}.csv",

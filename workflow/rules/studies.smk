@@ -1,0 +1,73 @@
+# Several studies side by side (docs/studies.md). A config with a `studies:`
+# section declares them; each runs as a module of this workflow, in
+# results/studies/<name>/ (its logs in logs/studies/<name>/), with its own config:
+# the base config with the study's keys set. resources/ stays shared: the data
+# are the same. A training that two studies share has the same settings, so the
+# same cache key: the second study takes it from the cache (docs/caching.md).
+
+import yaml
+
+from ablation.studies import rule_prefix, study_configs
+
+SCHEMA = yaml.safe_load(
+    Path(workflow.current_basedir.get_path_or_uri(secret_free=True))
+    .parent.joinpath("schemas", "config.schema.yaml")
+    .read_text()
+)
+
+
+STUDIES = (
+    study_configs(config, SCHEMA, check_study_config) if "studies" in config else {}
+)
+
+
+for study_name, study_config in STUDIES.items():
+    study_rules = rule_prefix(study_name)
+
+    module:
+        name: study_name
+        snakefile:
+            "../Snakefile"
+        config:
+            study_config
+        replace_prefix:
+            {
+                "results/": f"results/studies/{study_name}/",
+                "logs/": f"logs/studies/{study_name}/",
+            }
+
+    use rule * from study_name exclude compare as study_rules*
+
+
+rule compare:
+    input:
+        studies=get_study_targets,
+        summaries=get_compare_inputs("summary"),
+        histories=get_compare_inputs("histories"),
+        settings=get_settings(
+            "compare",
+            lambda wildcards: {
+                "studies": get_study_settings(),
+                "runs": get_study_runs(),
+                "variants": list(VARIANT_SPECS),
+            },
+        ),
+    output:
+        table=report(
+            "results/compare/studies.csv",
+            caption="../report/compare_studies.rst",
+            category="Studies",
+        ),
+        png=report(
+            "results/compare/loss_comparison.png",
+            caption="../report/compare_loss.rst",
+            category="Studies",
+        ),
+        svg="results/compare/loss_comparison.svg",
+    log:
+        "logs/compare.log",
+    localrule: True
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/compare.py"
