@@ -12,7 +12,7 @@ import re
 import pandas as pd
 
 from ablation import metrics
-from ablation.config import ConfigError
+from ablation.errors import ConfigError
 
 # Keys that no study may set: the variants and the data define what the studies'
 # rows are, so studies that changed them could not be set side by side.
