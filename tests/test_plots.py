@@ -1,10 +1,16 @@
+import os
 import re
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from ablation import plots, tuning_plots
+from conftest import Workflow
+from workflow_helpers import planned_rules
 
 CLASSES = [str(digit) for digit in range(10)]
 
@@ -153,3 +159,28 @@ def test_accuracy_across_datasets(tmp_path):
     paths = figure_paths(tmp_path, "datasets")
     plots.plot_accuracy_across_datasets(summary, ["v1", "v2"], paths)
     check_figures(paths)
+
+
+@pytest.mark.e2e
+def test_drawing_a_figure_never_imports_tensorflow(base, tmp_path):
+    """Checked in the figure jobs' own processes: each figure of a model is drawn again
+    with a tensorflow and a keras first on the path that refuse to be imported."""
+    flow = Workflow(tmp_path / "copy", base.cache)
+    shutil.copytree(base.directory, flow.directory, symlinks=True)
+    blockers = tmp_path / "blockers"
+    for name in ("tensorflow", "keras"):
+        (blockers / name).mkdir(parents=True)
+        (blockers / name / "__init__.py").write_text(f"raise ImportError('{name} imported')\n")
+    env = {"PYTHONPATH": str(blockers)}
+    refused = subprocess.run([sys.executable, "-c", "import keras"], env=os.environ | env,
+                             capture_output=True, text=True)
+    assert "keras imported" in refused.stderr
+    figures = [f"results/mnist/figures/{kind}/v1_sigmoid.png"
+               for kind in ("filters", "predictions", "confusion")]
+    figures.append("results/mnist/figures/loss_comparison.png")
+    output = flow.run("--cores", "2", "--configfile", "config/tiny.yaml", "--forcerun", *figures,
+                      "--", *figures, env=env).output
+    assert {"plot_filters", "plot_predictions", "plot_confusion",
+            "plot_loss_comparison"} == planned_rules(output)
+    for figure in figures:
+        assert flow.path(figure).read_bytes() == base.path(figure).read_bytes(), figure
