@@ -74,19 +74,26 @@ from ablation.config import (
 )
 from ablation.architecture import forward_cost
 from ablation.datasets import FILE_NAMES, dataset_digest
+from ablation.findings import applying
 from ablation.idx import IMAGE_SHAPE
 from ablation.reference import check_reference
-from ablation.findings import applying
 from ablation.settings import write_if_changed
-from ablation.studies import declared_studies, get_key, rule_prefix
 from ablation.software import software
+from ablation.studies import declared_studies, get_key, rule_prefix
 
-try:
-    validate(config, "../schemas/config.schema.yaml")
-except WorkflowError as error:
-    raise ConfigError(describe_schema_error(error)) from None
-check_config(config)
-check_reference(config)
+
+def check_whole_config(checked):
+    """The schema (defaults filled in), then what it cannot express: the checks of
+    the config and of each study's config (rules/studies.smk)."""
+    try:
+        validate(checked, "../schemas/config.schema.yaml")
+    except WorkflowError as error:
+        raise ConfigError(describe_schema_error(error)) from None
+    check_config(checked)
+    check_reference(checked)
+
+
+check_whole_config(config)
 
 
 for link in remove_dangling_links("results", CACHE_DIR):
@@ -278,14 +285,6 @@ def get_final_targets():
 
 
 # Several studies side by side (rules/studies.smk declares them as STUDIES).
-
-
-def check_study_config(study_config):
-    try:
-        validate(study_config, "../schemas/config.schema.yaml")
-    except WorkflowError as error:
-        raise ConfigError(describe_schema_error(error)) from None
-    check_config(study_config)
 
 
 def get_study_results(study, path):

@@ -17,7 +17,7 @@ SCHEMA = yaml.safe_load(
 
 
 STUDIES = (
-    study_configs(config, SCHEMA, check_study_config) if "studies" in config else {}
+    study_configs(config, SCHEMA, check_whole_config) if "studies" in config else {}
 )
 
 
