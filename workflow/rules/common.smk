@@ -287,9 +287,14 @@ def get_final_targets():
 # Several studies side by side (rules/studies.smk declares them as STUDIES).
 
 
+def get_study_prefixes(study):
+    """Where a study's module puts this workflow's results and logs."""
+    return {"results/": f"results/studies/{study}/", "logs/": f"logs/studies/{study}/"}
+
+
 def get_study_results(study, path):
     """``path`` under results/ in the study's results directory."""
-    return f"results/studies/{study}/{Path(path).relative_to('results')}"
+    return get_study_prefixes(study)["results/"] + str(Path(path).relative_to("results"))
 
 
 def get_study_targets(wildcards):

@@ -31,10 +31,7 @@ for study_name, study_config in STUDIES.items():
         config:
             study_config
         replace_prefix:
-            {
-                "results/": f"results/studies/{study_name}/",
-                "logs/": f"logs/studies/{study_name}/",
-            }
+            get_study_prefixes(study_name)
 
     use rule * from study_name exclude compare as study_rules*
 
