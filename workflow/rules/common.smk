@@ -294,7 +294,9 @@ def get_study_prefixes(study):
 
 def get_study_results(study, path):
     """``path`` under results/ in the study's results directory."""
-    return get_study_prefixes(study)["results/"] + str(Path(path).relative_to("results"))
+    return get_study_prefixes(study)["results/"] + str(
+        Path(path).relative_to("results")
+    )
 
 
 def get_study_targets(wildcards):
