@@ -19,19 +19,23 @@ ARGS ?=
 # Installs lock file $(2) into the venv $(1), hash-checked: with uv when it can be
 # installed from the lock's own hash-checked entry (`uv pip sync` also removes any
 # package the lock no longer lists), else with pip, which installs the same set.
+# Both compile every module to bytecode at install: where PYTHONDONTWRITEBYTECODE is
+# set (as in CI), Python would otherwise compile TensorFlow and Snakemake anew in
+# every process, which doubles the time of a dry run and of every job's start.
 define install_lock
 	test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
 	awk '/^uv==/ {found = 1} found {print} found && !/\\$$/ {exit}' $(LOCK) > $(1)/uv-requirement.txt
 	if [ "$(INSTALLER)" = uv ] \
 		&& $(1)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(1)/uv-requirement.txt; then \
-		$(1)/bin/uv pip sync --quiet --python $(1)/bin/python --require-hashes $(2); \
+		$(1)/bin/uv pip sync --quiet --compile-bytecode --python $(1)/bin/python --require-hashes $(2); \
 	else \
 		echo "installing $(2) with pip"; \
 		$(1)/bin/python -m pip install --quiet --require-hashes -r $(2); \
 	fi
 endef
 
-$(STAMP): $(LOCK)
+# The Makefile is a prerequisite too: how it installs is part of what .venv is.
+$(STAMP): $(LOCK) Makefile
 	$(call install_lock,$(VENV),$(LOCK))
 	touch $(STAMP)
 

@@ -1,10 +1,12 @@
 """requirements.txt (hand-edited), its hash-checked lock, the GPU variant and
 environment.yml (conda) pin the same packages; `make` installs exactly the lock."""
 
+import importlib.util
 import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -81,7 +83,8 @@ def planned_commands(checkout) -> str:
 def test_make_creates_the_venv_from_the_lock_when_missing_and_again_when_the_lock_changes(make_checkout):
     plan = planned_commands(make_checkout)
     assert "-m venv .venv" in plan
-    assert "uv pip sync --quiet --python .venv/bin/python --require-hashes requirements.lock" in plan
+    assert ("uv pip sync --quiet --compile-bytecode --python .venv/bin/python --require-hashes "
+            "requirements.lock") in plan
     assert "pip install --quiet --require-hashes -r requirements.lock" in plan  # the fallback
     (make_checkout / ".venv").mkdir()
     (make_checkout / ".venv/.installed").touch()
@@ -91,6 +94,17 @@ def test_make_creates_the_venv_from_the_lock_when_missing_and_again_when_the_loc
     stamp_time = (make_checkout / ".venv/.installed").stat().st_mtime
     os.utime(lock, (stamp_time + 10, stamp_time + 10))
     assert "uv pip sync" in planned_commands(make_checkout)
+    os.utime(make_checkout / ".venv/.installed", (stamp_time + 20, stamp_time + 20))
+    os.utime(make_checkout / "Makefile", (stamp_time + 30, stamp_time + 30))
+    assert "uv pip sync" in planned_commands(make_checkout)  # installs as the Makefile now says
+
+
+def test_the_environment_holds_compiled_bytecode():
+    # make compiles at install, so that a process never compiles TensorFlow or
+    # Snakemake again, also where PYTHONDONTWRITEBYTECODE forbids it to keep the result.
+    for package, module in (("snakemake", "workflow.py"), ("tensorflow", "python/framework/ops.py")):
+        source = Path(importlib.util.find_spec(package).origin).parent / module
+        assert Path(importlib.util.cache_from_source(source)).is_file(), source
 
 
 def test_reports_extra_is_installed_for_snakemake_report():
