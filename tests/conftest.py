@@ -360,6 +360,23 @@ def warm_clone(root, base):
     return clone
 
 
+# Two studies that differ in a key that no training depends on (docs/studies.md).
+COMPARED_STUDIES = {"grid": {"report.lecture_sample": [3, 5]}}
+
+
+@shared_study
+def compared(root, base):
+    """A fresh clone that has run `snakemake compare` on COMPARED_STUDIES, the tiny
+    study's settings without the lecture, with base's cache: every training, made by
+    base's run before, comes back from the cache. test_studies."""
+    flow = Workflow(make_clone(root / "clone"), base.cache)
+    config = tiny_config()
+    config["studies"] = COMPARED_STUDIES
+    flow.write_config(config)
+    flow.first_run = flow.run("--cores", "4", "compare", "--configfile", "config/tiny.yaml")
+    return flow
+
+
 # What a config with only the first two variants declares: a finding may name only
 # variants the study trains (ablation/config.py check_findings).
 TWO_VARIANT_FINDINGS = [

@@ -1,6 +1,7 @@
 """Several studies in one config, and their comparison (docs/studies.md)."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -9,14 +10,16 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from ablation.config import ConfigError, check_config, describe_schema_error
-from ablation.studies import (compare_studies, compare_study_files, plot_study_losses,
-                              study_configs)
-from conftest import REPO, Workflow, make_clone, tiny_config
+from ablation.findings import COLUMNS as FINDING_COLUMNS
+from ablation.studies import (compare_studies, compare_study_files, grid_studies,
+                              plot_study_losses, rule_prefix, study_configs)
+from conftest import COMPARED_STUDIES, REPO, Workflow, make_clone, tiny_config
 from workflow_helpers import dry_run, planned_jobs
 
 SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"
 SCHEMA = yaml.safe_load(SCHEMA_PATH.read_text())
 DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+VARIANTS = [variant["name"] for variant in DEFAULT["variants"]]
 
 
 def check(config):
@@ -117,28 +120,46 @@ def test_the_loss_chart_has_a_panel_per_study_on_shared_axes(tmp_path):
     assert "a" in svg and "b" in svg
 
 
+def findings(holds: bool, difference: float) -> pd.DataFrame:
+    """A study's findings.csv (ablation.findings.COLUMNS, no dataset column): one
+    finding decided by the point estimate."""
+    row = dict.fromkeys(FINDING_COLUMNS, "") | {
+        "finding": "relu_beats_sigmoid", "holds": holds, "check_holds": holds,
+        "check": "v2_relu's test accuracy above v1_sigmoid's", "difference": difference,
+        "decided_by": "point estimate (one seed)"}
+    return pd.DataFrame([row])
+
+
 def test_each_row_comes_from_its_own_studys_files_in_declared_order(tmp_path):
     """Rule compare's settings list the studies and their inputs in the order the
     config declares them, which is not alphabetical here."""
     histories = pd.DataFrame({"dataset": "mnist", "variant": "v1_sigmoid", "seed": 0,
                               "epoch": [1], "loss": [1.0]})
-    inputs = {"summaries": [], "histories": []}
-    for study, accuracy in [("zeta", 0.2), ("alpha", 0.9)]:
-        inputs["summaries"].append(tmp_path / f"{study}-summary.csv")
-        summary(accuracy, 1.0).to_csv(inputs["summaries"][-1], index=False)
-        inputs["histories"].append(tmp_path / f"{study}-histories.csv")
-        histories.to_csv(inputs["histories"][-1], index=False)
+    inputs = {"summaries": [], "findings": [], "histories": []}
+    for study, accuracy, holds in [("zeta", 0.2, False), ("alpha", 0.9, True)]:
+        for kind, table in [("summaries", summary(accuracy, 1.0)), ("histories", histories),
+                            ("findings", findings(holds, accuracy - 0.5))]:
+            inputs[kind].append(tmp_path / f"{study}-{kind}.csv")
+            table.to_csv(inputs[kind][-1], index=False)
     settings = {"studies": [["zeta", [["training.epochs", 10], ["model.pooling", "max"]]],
                             ["alpha", [["training.epochs", 2], ["model.pooling", "avg"]]]],
                 "runs": [["zeta", "mnist"], ["alpha", "mnist"]], "variants": ["v1_sigmoid"]}
     outputs = type("Outputs", (), {name: tmp_path / f"out.{name}" for name in ("png", "svg")}
-                   | {"table": tmp_path / "studies.csv"})
+                   | {"table": tmp_path / "studies.csv", "findings": tmp_path / "findings.csv"})
     compare_study_files(settings, type("Inputs", (), inputs), outputs)
     table = pd.read_csv(outputs.table)
     assert list(table.columns[:3]) == ["study", "training.epochs", "model.pooling"]
     rows = table[table["variant"] == "v1_sigmoid"]
     assert rows[["study", "training.epochs", "test_accuracy_mean"]].values.tolist() == [
         ["zeta", 10, 0.2], ["alpha", 2, 0.9]]
+    verdicts = pd.read_csv(outputs.findings)
+    assert list(verdicts.columns) == [
+        "study", "training.epochs", "model.pooling", "dataset", "finding", "holds", "check",
+        "check_holds", "difference", "ci95_low", "ci95_high", "decided_by", "note"]
+    assert verdicts[["study", "model.pooling", "dataset", "holds", "difference",
+                     "decided_by"]].values.tolist() == [
+        ["zeta", "max", "mnist", False, pytest.approx(-0.3), "point estimate (one seed)"],
+        ["alpha", "avg", "mnist", True, pytest.approx(0.4), "point estimate (one seed)"]]
 
 
 @pytest.fixture(scope="module")
@@ -147,34 +168,35 @@ def clone(tmp_path_factory):
     return Workflow(make_clone(root / "clone"), root / "cache")
 
 
-def plan_compare(flow, studies) -> list[tuple[str, dict]]:
-    config = tiny_config()
-    config["studies"] = studies
-    flow.write_config(config)
-    return planned_jobs(flow.run("compare", "-n", "--configfile", "config/tiny.yaml").output)
-
-
 def train_settings(flow, study) -> dict[str, str]:
     folder = flow.path(f"results/studies/{study}/mnist/settings/train")
     return {path.name: path.read_text() for path in sorted(folder.iterdir())}
 
 
 @pytest.mark.e2e
-def test_studies_that_differ_only_in_a_figure_share_every_training(clone):
-    jobs = plan_compare(clone, {"grid": {"report.lecture_sample": [3, 5]}})
-    assert [rule for rule, _ in jobs].count("compare") == 1
-    assert {rule for rule, _ in jobs if rule.endswith("_train")} == {
-        "lecture_sample_3_train", "lecture_sample_5_train"}
-    # The same settings, so the same cache key: the second study's trainings come
-    # from the cache, trained once.
-    first, second = (train_settings(clone, f"lecture_sample~{value}") for value in (3, 5))
-    assert len(first) == 4 and first == second
-
-
-@pytest.mark.e2e
-def test_studies_over_epochs_plan_distinct_trainings(clone):
-    plan_compare(clone, {"grid": {"training.epochs": [1, 2]}})
-    first, second = (train_settings(clone, f"epochs~{value}") for value in (1, 2))
+def test_a_training_is_shared_by_key_and_identical_ones_planned_together_both_train(clone):
+    """docs/studies.md, What is trained once: studies that differ in a report key have
+    the same trainings (the same settings, so the same cache key); studies over
+    epochs have trainings of their own. With the cache empty when the run starts,
+    each study's copy of a shared training is planned to train and to be written to
+    the cache: Snakemake looks into the cache when a job starts, so two that start
+    at the same moment both train, and the cache keeps one entry per key."""
+    config = tiny_config()
+    config["studies"] = {"overrides": {"figure": {"report.lecture_sample": 3}},
+                         "grid": {"training.epochs": [1, 2]}}
+    clone.write_config(config)
+    output = clone.run("compare", "-n", "--configfile", "config/tiny.yaml").output
+    trains = [rule for rule, _ in planned_jobs(output) if rule.endswith("_train")]
+    assert sorted(set(trains)) == ["epochs_1_train", "epochs_2_train", "figure_train"]
+    assert len(trains) == 12
+    for study in ("figure", "epochs~1", "epochs~2"):
+        for variant in VARIANTS:
+            assert (f"Output file results/studies/{study}/mnist/models/{variant}/seed0.keras "
+                    "will be written to global between-workflow cache") in output
+    assert "will be obtained from" not in output
+    figure, first, second = (train_settings(clone, study)
+                             for study in ("figure", "epochs~1", "epochs~2"))
+    assert len(figure) == 4 and figure == first
     assert first.keys() == second.keys()
     for name in first:
         assert json.loads(first[name])["settings"]["epochs"] == 1
@@ -205,3 +227,83 @@ def test_compare_needs_studies_and_a_bad_declaration_stops_before_any_job(clone)
     assert "config key studies.grid.training.epoch: 'training.epoch' is not a config key" \
         in refused.output
     assert not clone.path("results/mnist/raw").exists()
+
+
+# The real comparison: conftest's `compared`, two studies over report.lecture_sample
+# that start from base's cache.
+COMPARED = grid_studies(COMPARED_STUDIES["grid"])
+SUMMARY_COLUMNS = ["dataset", "variant", "test_accuracy_mean", "test_accuracy_std",
+                   "test_loss_mean", "test_loss_std", "n_seeds", "training_seconds_mean"]
+VERDICT_COLUMNS = ["finding", "holds", "check", "check_holds", "difference", "ci95_low",
+                   "ci95_high", "decided_by", "note"]
+
+
+@pytest.mark.e2e
+def test_a_study_restores_every_training_that_an_earlier_run_made(base, compared):
+    """docs/studies.md, What is trained once: base's run made the trainings, and
+    compare restores each study's from the cache; nothing trains."""
+    assert list(COMPARED) == ["lecture_sample~3", "lecture_sample~5"]
+    output = compared.first_run.output
+    trains = [(rule, wildcards) for rule, wildcards in planned_jobs(output)
+              if rule.endswith("train")]
+    assert sorted({rule for rule, _ in trains}) == [f"{rule_prefix(study)}train"
+                                                     for study in COMPARED]
+    assert len(trains) == 4 * len(COMPARED)
+    for study in COMPARED:
+        for variant in VARIANTS:
+            model = f"results/studies/{study}/mnist/models/{variant}/seed0.keras"
+            assert f"Symlinking output file {model} from cache" in output
+            assert compared.path(model).resolve().parent == base.cache.resolve()
+            # Snakemake creates the log file of a restored job; only a training writes to it.
+            log = compared.path(f"logs/studies/{study}/mnist/train/{variant}/seed0.log")
+            assert log.read_text() == ""
+    assert train_settings(compared, "lecture_sample~3") == train_settings(
+        compared, "lecture_sample~5")
+
+
+@pytest.mark.e2e
+def test_the_table_has_the_differing_setting_then_each_studys_summary(compared):
+    table = pd.read_csv(compared.path("results/compare/studies.csv"))
+    assert list(table.columns) == ["study", "report.lecture_sample", *SUMMARY_COLUMNS]
+    assert table["study"].unique().tolist() == list(COMPARED)
+    for study, keys in COMPARED.items():
+        rows = table[table["study"] == study]
+        assert (rows["report.lecture_sample"] == keys["report.lecture_sample"]).all()
+        summary = pd.read_csv(compared.path(f"results/studies/{study}/mnist/summary.csv"))
+        pd.testing.assert_frame_equal(rows[SUMMARY_COLUMNS].reset_index(drop=True),
+                                      summary[SUMMARY_COLUMNS])
+
+
+@pytest.mark.e2e
+def test_the_findings_table_gives_each_studys_own_verdicts(compared):
+    table = pd.read_csv(compared.path("results/compare/findings.csv"))
+    assert list(table.columns) == ["study", "report.lecture_sample", "dataset",
+                                   *VERDICT_COLUMNS]
+    assert table["study"].unique().tolist() == list(COMPARED)
+    assert (table["dataset"] == "mnist").all()
+    for study, keys in COMPARED.items():
+        rows = table[table["study"] == study]
+        assert (rows["report.lecture_sample"] == keys["report.lecture_sample"]).all()
+        own = pd.read_csv(compared.path(f"results/studies/{study}/mnist/findings.csv"))
+        assert len(own) > 0 and own["holds"].notna().all()
+        pd.testing.assert_frame_equal(rows[VERDICT_COLUMNS].reset_index(drop=True),
+                                      own[VERDICT_COLUMNS])
+
+
+@pytest.mark.e2e
+def test_the_loss_chart_has_one_panel_per_study_and_dataset(compared):
+    assert compared.path("results/compare/loss_comparison.png").read_bytes().startswith(
+        b"\x89PNG")
+    svg = compared.path("results/compare/loss_comparison.svg").read_text()
+    assert len(re.findall(r'<g id="axes_\d+">', svg)) == len(COMPARED) * 1  # 1 dataset
+
+
+@pytest.mark.e2e
+def test_the_comparison_is_in_the_html_report_under_studies(compared):
+    compared.run("compare", "--configfile", "config/tiny.yaml",
+                 "--report", "results/compare/report.html")
+    html = compared.path("results/compare/report.html").read_text()
+    categories = json.loads(re.search(r"var categories = (.*);\n", html).group(1))
+    assert sorted(path for paths in categories["Studies"].values() for path in paths) == [
+        "results/compare/findings.csv", "results/compare/loss_comparison.png",
+        "results/compare/studies.csv"]

@@ -1,5 +1,6 @@
 """Several studies in one config (the `studies:` section, config/README.md), and
-their comparison: results/compare/studies.csv and the loss chart per study.
+their comparison: results/compare/studies.csv, results/compare/findings.csv and the
+loss chart per study.
 
 A study is the base config with some keys set otherwise: a named override, or a
 point of the grid, named the way Snakemake's Paramspace names its instances
@@ -154,27 +155,49 @@ def differing_settings(settings: dict[str, dict[str, object]]) -> list[str]:
             if len({repr(study.get(key)) for study in settings.values()}) > 1]
 
 
-def compare_studies(studies: dict[str, dict]) -> pd.DataFrame:
-    """One row per study x dataset x variant: the settings that differ between the
-    studies, then the final test metrics (mean ± std), n seeds and training time.
+# What studies.csv keeps of each study's summary.csv, after the study's settings.
+SUMMARY_COLUMNS = [
+    "dataset", "variant",
+    *(f"{metrics.on(metrics.TEST, metric)}_{stat}"
+      for metric in ("accuracy", "loss") for stat in ("mean", "std")),
+    "n_seeds", "training_seconds_mean",
+]
+# What findings.csv of the comparison keeps of each study's findings.csv: the verdicts
+# as the study gave them (one row per check; most findings have one), the difference
+# and interval behind each, and what decided it.
+FINDING_COLUMNS = [
+    "dataset", "finding", "holds", "check", "check_holds", "difference", "ci95_low",
+    "ci95_high", "decided_by", "note",
+]
 
-    ``studies``: name -> {"settings": {dotted key: value for every declared key,
-    the base's value where the study keeps it}, "summary": its summary.csv}."""
+
+def side_by_side(studies: dict[str, dict], table: str, columns: list[str]) -> pd.DataFrame:
+    """Each study's ``table`` (its ``columns``) one below the other, each row led by
+    the study's name and its values of the settings that differ between the studies.
+
+    ``studies``: name -> {"settings": {dotted key: value for every declared key, the
+    base's value where the study keeps it}, ``table``: a frame}."""
     keys = differing_settings({name: study["settings"] for name, study in studies.items()})
-    numbers = [f"{metrics.on(metrics.TEST, metric)}_{stat}"
-               for metric in ("accuracy", "loss") for stat in ("mean", "std")]
     frames = []
     for name, study in studies.items():
-        summary = study["summary"]
-        frame = pd.DataFrame({"study": name}, index=summary.index)
+        rows = study[table]
+        frame = pd.DataFrame({"study": name}, index=rows.index)
         for key in keys:
-            frame[key] = [study["settings"][key]] * len(summary)
-        frame = pd.concat(
-            [frame, summary[["dataset", "variant", *numbers, "n_seeds", "training_seconds_mean"]]],
-            axis=1,
-        )
-        frames.append(frame)
+            frame[key] = [study["settings"][key]] * len(rows)
+        frames.append(pd.concat([frame, rows[columns]], axis=1))
     return pd.concat(frames, ignore_index=True)
+
+
+def compare_studies(studies: dict[str, dict]) -> pd.DataFrame:
+    """studies.csv: one row per study x dataset x variant, from each study's
+    summary.csv (``studies[name]["summary"]``)."""
+    return side_by_side(studies, "summary", SUMMARY_COLUMNS)
+
+
+def compare_findings(studies: dict[str, dict]) -> pd.DataFrame:
+    """findings.csv of the comparison: one row per study x dataset x finding (x check),
+    from each study's findings.csv with its dataset (``studies[name]["findings"]``)."""
+    return side_by_side(studies, "findings", FINDING_COLUMNS)
 
 
 def plot_study_losses(histories: dict[str, pd.DataFrame], variant_order, paths) -> None:
@@ -218,23 +241,25 @@ def plot_study_losses(histories: dict[str, pd.DataFrame], variant_order, paths) 
 
 
 def by_study(runs: list[list[str]], paths: list[str]) -> dict[str, pd.DataFrame]:
-    """Study -> its tables (one per dataset) as one: ``paths[i]`` belongs to
-    ``runs[i]``, a [study, dataset] pair."""
+    """Study -> its tables (one per dataset, each with its ``dataset`` column) as one:
+    ``paths[i]`` belongs to ``runs[i]``, a [study, dataset] pair."""
     tables = {}
-    for (study, _), path in zip(runs, paths, strict=True):
-        tables.setdefault(study, []).append(pd.read_csv(path))
+    for (study, dataset), path in zip(runs, paths, strict=True):
+        tables.setdefault(study, []).append(pd.read_csv(path).assign(dataset=dataset))
     return {study: pd.concat(frames, ignore_index=True) for study, frames in tables.items()}
 
 
 def compare_study_files(settings: dict, inputs, outputs) -> None:
-    """Rule compare: studies.csv and the loss chart per study from each study's
-    summary.csv and histories.csv (``inputs.summaries``, ``inputs.histories``, in
-    the order of ``settings["runs"]``)."""
+    """Rule compare: studies.csv, findings.csv and the loss chart per study from each
+    study's summary.csv, findings.csv and histories.csv (``inputs.summaries``,
+    ``inputs.findings``, ``inputs.histories``, in the order of ``settings["runs"]``)."""
     summaries = by_study(settings["runs"], inputs.summaries)
+    findings = by_study(settings["runs"], inputs.findings)
     histories = by_study(settings["runs"], inputs.histories)
-    compare_studies({
-        study: {"settings": dict(keys), "summary": summaries[study]}
-        for study, keys in settings["studies"]
-    }).to_csv(outputs.table, index=False)
+    studies = {study: {"settings": dict(keys), "summary": summaries[study],
+                       "findings": findings[study]}
+               for study, keys in settings["studies"]}
+    compare_studies(studies).to_csv(outputs.table, index=False)
+    compare_findings(studies).to_csv(outputs.findings, index=False)
     plot_study_losses({study: histories[study] for study, _ in settings["studies"]},
                       settings["variants"], [outputs.png, outputs.svg])

@@ -40,6 +40,7 @@ rule compare:
     input:
         studies=get_study_targets,
         summaries=get_compare_inputs("summary"),
+        findings=get_compare_inputs("findings"),
         histories=get_compare_inputs("histories"),
         settings=get_settings(
             "compare",
@@ -53,6 +54,11 @@ rule compare:
         table=report(
             "results/compare/studies.csv",
             caption="../report/compare_studies.rst",
+            category="Studies",
+        ),
+        findings=report(
+            "results/compare/findings.csv",
+            caption="../report/compare_findings.rst",
             category="Studies",
         ),
         png=report(
