@@ -1,6 +1,9 @@
 """Bad configs are refused before any job runs, with the config key in one message."""
 
 import copy
+import re
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -145,3 +148,17 @@ def test_schema_fills_defaults_for_optional_keys(clone):
     del config["training"]["threads"], config["data"]["download_retries"]
     clone.write_config(config, "minimal.yaml")
     clone.run("-n", "--configfile", "config/minimal.yaml")
+
+
+def test_what_snakemake_imports_to_check_the_config_leaves_pandas_out():
+    # Every snakemake call, a no-op included, imports these modules; pandas would add a
+    # quarter second to each. The modules are read from the workflow's own imports.
+    sources = [REPO / "workflow" / "Snakefile", *(REPO / "workflow" / "rules").glob("*.smk")]
+    modules = sorted({match for source in sources
+                      for match in re.findall(r"^from (ablation\.\w+) import", source.read_text(),
+                                              flags=re.MULTILINE)})
+    assert "ablation.config" in modules
+    code = f"import sys; import {', '.join(modules)}; print(sorted(sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=REPO / "workflow", check=True,
+                            capture_output=True, text=True).stdout
+    assert "'pandas'" not in loaded, modules

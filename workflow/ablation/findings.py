@@ -9,9 +9,12 @@ one seed, or no spread across seeds, the point estimate decides, and ``decided_b
 says which of these it was.
 """
 
-import math
+from __future__ import annotations
 
-import pandas as pd
+# pandas is imported in the functions that use it: Snakemake imports this module
+# in every call, to check the config, where pandas would cost a quarter second.
+
+import math
 
 from ablation import metrics
 from ablation.stats import mean_interval, welch_interval
@@ -69,6 +72,8 @@ def verdicts(findings: list[dict], values: pd.DataFrame, num_classes: int,
     """One row per check of each finding (most have one). ``values`` holds one row per
     (variant, seed, epoch) with the measures' columns; ``last_epoch`` is what ``last``
     means in this run."""
+    import pandas as pd
+
     rows = []
     for finding in findings:
         rows += finding_rows(finding, values, num_classes, last_epoch)
@@ -175,5 +180,7 @@ def compare(check: str, sample: list, against: str, against_sample, against_valu
 def write_findings(histories_path, findings: list[dict], num_classes: int, epochs: int,
                    output) -> None:
     """results/<dataset>/findings.csv of the study, from its histories.csv."""
+    import pandas as pd
+
     histories = pd.read_csv(histories_path)
     verdicts(findings, histories, num_classes, epochs).to_csv(output, index=False)

@@ -1,8 +1,11 @@
 """Tidy tables across variants and seeds: histories, per-variant summary, comparisons."""
 
-import math
+from __future__ import annotations
 
-import pandas as pd
+# pandas is imported in the functions that use it: Snakemake imports this module
+# in every call, to check the config, where pandas would cost a quarter second.
+
+import math
 
 from ablation import metrics
 from ablation.integrity import verified_record
@@ -19,6 +22,8 @@ def collect_histories(dataset: str, runs: list[dict]) -> pd.DataFrame:
     sidecar, which also holds the SHA-256 that the history and the model are
     checked against first.
     """
+    import pandas as pd
+
     frames = []
     for run in runs:
         checked = {name: run[name] for name in ("history", "model") if name in run}
@@ -41,6 +46,8 @@ def final_epochs(histories: pd.DataFrame) -> pd.DataFrame:
 
 def summarize(histories: pd.DataFrame, variant_order: list[str]) -> pd.DataFrame:
     """Per variant: each final test metric as mean and sample std, and n, over seeds."""
+    import pandas as pd
+
     final = final_epochs(histories)
     training_seconds = histories.groupby(["dataset", "variant", "seed"])["seconds"].sum()
     grouped = final.groupby(["dataset", "variant"], sort=False)
@@ -112,6 +119,8 @@ def mean_interval(sample: list[float], value: float, confidence: float = 0.95):
 
 def compare_with_baseline(histories: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """Each variant's final test accuracy against ``baseline``'s, across seeds."""
+    import pandas as pd
+
     final = final_epochs(histories)
     rows = []
     for (dataset, variant), group in final.groupby(["dataset", "variant"], sort=False):

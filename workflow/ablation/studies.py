@@ -6,11 +6,14 @@ A study is the base config with some keys set otherwise: a named override, or a
 point of the grid, named the way Snakemake's Paramspace names its instances
 (``epochs~2_pooling~avg``). Plotting never imports TensorFlow."""
 
+from __future__ import annotations
+
+# pandas is imported in the functions that use it: Snakemake imports this module
+# in every call, to check the config, where pandas would cost a quarter second.
+
 import copy
 import itertools
 import re
-
-import pandas as pd
 
 from ablation import metrics
 from ablation.errors import ConfigError
@@ -177,6 +180,8 @@ def side_by_side(studies: dict[str, dict], table: str, columns: list[str]) -> pd
 
     ``studies``: name -> {"settings": {dotted key: value for every declared key, the
     base's value where the study keeps it}, ``table``: a frame}."""
+    import pandas as pd
+
     keys = differing_settings({name: study["settings"] for name, study in studies.items()})
     frames = []
     for name, study in studies.items():
@@ -243,6 +248,8 @@ def plot_study_losses(histories: dict[str, pd.DataFrame], variant_order, paths) 
 def by_study(runs: list[list[str]], paths: list[str]) -> dict[str, pd.DataFrame]:
     """Study -> its tables (one per dataset, each with its ``dataset`` column) as one:
     ``paths[i]`` belongs to ``runs[i]``, a [study, dataset] pair."""
+    import pandas as pd
+
     tables = {}
     for (study, dataset), path in zip(runs, paths, strict=True):
         tables.setdefault(study, []).append(pd.read_csv(path).assign(dataset=dataset))
