@@ -15,6 +15,7 @@ Each round runs, one after another, so that a shared machine's drift falls on al
   the full default study (`snakemake --cores 4`, a fresh clone and cache), its wall
   time against its lower bound from its own job times (benchmarks/measure.py) and
   the peak memory of all its processes together;
+  the same study with the other choice of `training.threads` (1 or 2);
   the plain Keras script training the same four variants one after another;
   the learning-rate sweep on a smaller grid against its own bound;
   training epochs of the workflow's code, the plain script and PyTorch, and the levers;
@@ -55,6 +56,8 @@ TINY_CONFIG = yaml.safe_load((REPO / ".test" / "config" / "config.yaml").read_te
 VARIANTS = list(variant_specs(CONFIG))
 # The study as `make run` runs it.
 STUDY_CORES = "4"
+# The study is also run with this training.threads, the alternative to the config's.
+OTHER_THREADS = 1 if CONFIG["training"]["threads"] != 1 else 2
 # The sweep's smaller grid: every variant, two rates, one seed.
 SWEEP = {"learning_rates": [1.0e-3, 1.0e-2], "seeds": [0]}
 
@@ -99,13 +102,20 @@ def config_args(directory: Path, plan: dict) -> list[str]:
     return ["--configfile", "config/bench.yaml"]
 
 
-def study_round(plan: dict, round_number: int) -> dict:
-    """The full study in a fresh clone with an empty cache: wall time, bound, memory."""
-    directory = clone("study")
-    cache = WORK / "cache-study"
+def study_round(plan: dict, round_number: int, threads: int | None = None) -> dict:
+    """The full study in a fresh clone with an empty cache: wall time, bound, memory;
+    with ``threads``, its trainings' `training.threads` set so."""
+    name = "study" if threads is None else f"study-threads{threads}"
+    directory = clone(name)
+    cache = WORK / f"cache-{name}"
     shutil.rmtree(cache, ignore_errors=True)
     args = ["--cores", STUDY_CORES, *config_args(directory, plan)]
-    log = WORK / f"study-round{round_number}.log"
+    if threads is not None:
+        (directory / "config" / "threads.yaml").write_text(
+            yaml.safe_dump({"training": {"threads": threads}}))
+        args += ["config/threads.yaml"] if "--configfile" in args else [
+            "--configfile", "config/threads.yaml"]
+    log = WORK / f"{name}-round{round_number}.log"
     run = snakemake(directory, cache, *args, log=log)
     bound = study_bound(log.read_text(), {"train"}, run["started"], run["finished"], plan["cores"])
     rss = {variant: json.loads((directory / f"results/mnist/histories/{variant}/seed0.json")
@@ -221,6 +231,8 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
     studies = [r["study"]["bound"] for r in rounds]
     sweeps = [r["sweep"] for r in rounds]
     against_plain = [r["study"]["bound"]["wall"] / r["plain"]["seconds"] for r in rounds]
+    against_other_threads = [r["other_threads"]["bound"]["wall"] / r["study"]["bound"]["wall"]
+                             for r in rounds]
     grid = (f"{len(SWEEP['learning_rates'])} rates × {len(VARIANTS)} variants × "
             f"{len(SWEEP['seeds'])} seed, {plan['sweep_epochs']} epoch(s)")
     lines = [
@@ -295,6 +307,20 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
         *(f"| {row['variant']} | " + " | ".join(f"{row[label]:.2f}" for label, *_ in THREAD_CASES)
           + f" | {row['throughput']:.2f} |" for row in threads_table(threads)),
         "",
+        f"The whole study (as above: `--cores {STUDY_CORES}`, a fresh clone and an empty cache) "
+        f"with the config's `training.threads: {CONFIG['training']['threads']}` and with "
+        f"{OTHER_THREADS}, in the same round:",
+        "",
+        f"| round | threads {CONFIG['training']['threads']}: study s | threads {OTHER_THREADS}: "
+        "study s | ratio |",
+        "|---|---|---|---|",
+        *(f"| {number} | {r['study']['bound']['wall']:.0f} | "
+          f"{r['other_threads']['bound']['wall']:.0f} | {ratio:.2f} |"
+          for number, (r, ratio) in enumerate(zip(rounds, against_other_threads), 1)),
+        "",
+        f"Threads {OTHER_THREADS} / threads {CONFIG['training']['threads']}: "
+        f"{spread(against_other_threads)}.",
+        "",
         f"## Training epoch, v2_relu ({plan['epoch_runs']} epochs per run, the warm ones, median)",
         "",
         "| what | median epoch s | vs PyTorch | vs plain Keras | peak RSS MB | test accuracy |",
@@ -360,6 +386,9 @@ def main():
         progress(f"round {number}: the study with snakemake")
         study = study_round(plan, number)
         progress(f"  {study['bound']['wall']:.0f} s, bound {study['bound']['bound']:.0f} s")
+        progress(f"round {number}: the study with training.threads: {OTHER_THREADS}")
+        other = study_round(plan, number, threads=OTHER_THREADS)
+        progress(f"  {other['bound']['wall']:.0f} s, bound {other['bound']['bound']:.0f} s")
         data = study["directory"] / "results" / "mnist" / "data"
         progress(f"round {number}: the plain script, four variants one after another")
         plain = plain_script(data, plan["study_epochs"])
@@ -371,7 +400,7 @@ def main():
         for key, values in threads_benchmark(plan["thread_variants"], data, 1, plan["epoch_runs"],
                                              progress=progress).items():
             threads.setdefault(key, []).extend(values)
-        rounds.append({"study": study, "plain": plain, "sweep": sweep})
+        rounds.append({"study": study, "other_threads": other, "plain": plain, "sweep": sweep})
     progress("no-op rerun and warm-cache clone")
     noop = noop_benchmark(rounds[-1]["study"])
 
