@@ -16,7 +16,7 @@ in its page's introduction (the text before the first `## ` heading) or in its o
   command without `--report FILE`).
 
 Commands of the SLURM, GPU and other-project kinds are only checked for
-their phrase; every other command is dry-run (`-n`; `make run ARGS="... -n"`) in one
+their phrase; every other command is dry-run (`-n`; `make run ARGS="... -n"`) in a
 copy of the repository's files with no `../shared` beside it. `/path/to/NAME` in a
 command or example file stands for a directory of the reader's: the test substitutes
 an empty directory. A command with `...` in it is a pattern, not a command. A `yaml`
@@ -30,6 +30,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from itertools import product
 from pathlib import Path
 
@@ -304,22 +305,35 @@ def test_commands_with_the_same_plan_are_recognised():
     assert planned_by(dry_run(["snakemake", "tuning"])) != planned_by(dry_run(["snakemake"]))
 
 
+def dry_run_each(copy: Path, commands, env) -> list[subprocess.CompletedProcess]:
+    """The commands, one after another, in ``copy``."""
+    return [subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True, timeout=600)
+            for command in commands]
+
+
 @pytest.mark.e2e
 def test_every_documented_command_works_in_a_fresh_clone(tmp_path):
-    copy = fresh_copy(tmp_path / "clone")
-    assert not (copy.parent / "shared").exists()
+    """The dry runs are independent: they run two at a time, in two fresh copies (two
+    snakemake processes in one directory would write the same settings files), each
+    copy's share in page order."""
     placeholders = tmp_path / "placeholders"
     substitute = lambda text: PLACEHOLDER.sub(  # noqa: E731
         lambda match: str(placeholders / match.group(1)), text)
     for name in PLACEHOLDER.findall("\n".join(page.read_text() for page in COMMAND_PAGES)):
         (placeholders / name).mkdir(parents=True, exist_ok=True)
-    for name, content in example_files().items():
-        (copy / name).write_text(substitute(content))
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    env = os.environ | {"SNAKEMAKE_OUTPUT_CACHE": str(cache)}
+    copies, envs = [], []
+    for index in range(2):
+        copy = fresh_copy(tmp_path / f"clone{index}")
+        assert not (copy.parent / "shared").exists()
+        for name, content in example_files().items():
+            (copy / name).write_text(substitute(content))
+        cache = tmp_path / f"cache{index}"
+        cache.mkdir()
+        copies.append(copy)
+        envs.append(os.environ | {"SNAKEMAKE_OUTPUT_CACHE": str(cache)})
 
-    failures, ran = [], {}
+    failures, planned = [], {}
+    documented = []
     for page, argv, near in documented_commands():
         where = f"{page.relative_to(REPO)}: {shlex.join(argv)}"
         needs = [(what, phrase, runs) for what, applies, phrase, runs in NEEDS if applies(argv)]
@@ -328,10 +342,17 @@ def test_every_documented_command_works_in_a_fresh_clone(tmp_path):
         if not all(runs for _, _, runs in needs):
             continue
         command = dry_run([substitute(arg) for arg in argv])
-        key = planned_by(command)
-        if key not in ran:
-            ran[key] = subprocess.run(command, cwd=copy, env=env, capture_output=True,
-                                      text=True, timeout=600)
+        planned.setdefault(planned_by(command), command)
+        documented.append((where, needs, near, planned_by(command)))
+    assert planned, "no documented command was dry-run"
+    keys, commands = list(planned), list(planned.values())
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        shares = [executor.submit(dry_run_each, copy, commands[index::2], env)
+                  for index, (copy, env) in enumerate(zip(copies, envs))]
+        results = [share.result() for share in shares]
+    ran = {key: results[index % 2][index // 2] for index, key in enumerate(keys)}
+
+    for where, needs, near, key in documented:
         result = ran[key]
         output = result.stdout + result.stderr
         if result.returncode != 0:
@@ -340,5 +361,4 @@ def test_every_documented_command_works_in_a_fresh_clone(tmp_path):
               and not NETWORK_PHRASE.search(near)):
             failures.append(f"{where}: downloads (plans fetch jobs), but the page does not "
                             "say 'needs the internet' near it")
-    assert ran, "no documented command was dry-run"
     assert failures == [], "\n\n".join(failures)
