@@ -174,13 +174,14 @@ def train_settings(flow, study) -> dict[str, str]:
 
 
 @pytest.mark.e2e
-def test_a_training_is_shared_by_key_and_identical_ones_planned_together_both_train(clone):
+def test_a_training_is_shared_by_key_and_a_later_copy_starts_after_every_other(clone):
     """docs/studies.md, What is trained once: studies that differ in a report key have
     the same trainings (the same settings, so the same cache key); studies over
     epochs have trainings of their own. With the cache empty when the run starts,
     each study's copy of a shared training is planned to train and to be written to
-    the cache: Snakemake looks into the cache when a job starts, so two that start
-    at the same moment both train, and the cache keeps one entry per key."""
+    the cache (Snakemake looks into the cache only when a job starts), and the later
+    study's copy has the lowest priority, so that it starts after every other
+    training: by then the earlier copy is usually in the cache."""
     config = tiny_config()
     config["studies"] = {"overrides": {"figure": {"report.lecture_sample": 3}},
                          "grid": {"training.epochs": [1, 2]}}
@@ -194,6 +195,17 @@ def test_a_training_is_shared_by_key_and_identical_ones_planned_together_both_tr
             assert (f"Output file results/studies/{study}/mnist/models/{variant}/seed0.keras "
                     "will be written to global between-workflow cache") in output
     assert "will be obtained from" not in output
+    priorities = {}
+    for job in re.split(r"\n(?=(?:local)?rule \w+:)", output):
+        if rule := re.match(r"(?:local)?rule (\w+_train):", job):
+            variant = re.search(r"variant=(\w+)", job).group(1)
+            priorities[rule.group(1), variant] = float(re.search(r"priority: (\S+)", job).group(1))
+    # Declared first, so the trainings' own: their cost (see test_scheduling).
+    assert all(priorities["figure_train", variant] > 0 for variant in VARIANTS)
+    assert all(priorities["epochs_2_train", variant] == 2 * priorities["figure_train", variant]
+               for variant in VARIANTS)
+    # The same as figure's: below every other job.
+    assert all(priorities["epochs_1_train", variant] < 0 for variant in VARIANTS)
     figure, first, second = (train_settings(clone, study)
                              for study in ("figure", "epochs~1", "epochs~2"))
     assert len(figure) == 4 and figure == first

@@ -19,6 +19,28 @@ def variant_specs(config: dict) -> dict[str, dict]:
     return specs
 
 
+def training_identity(config: dict, specs: dict, variant: str, seed) -> dict:
+    """What a training's result depends on from the config, its dataset aside: the
+    variant's spec, the training section but the list of seeds (each job has its own
+    seed), and the seed. Two studies whose trainings have the same identity share them."""
+    return {
+        "spec": specs[variant],
+        "settings": {key: value for key, value in config["training"].items() if key != "seeds"},
+        "seed": int(seed),
+    }
+
+
+def training_cost(spec: dict, source: dict, epochs: int, train_subset: int = 0,
+                  validation_size: int = 0) -> float:
+    """A training's multiply-accumulates, in millions: the variant's forward pass per
+    example times the training examples and the epochs (a training job's priority)."""
+    examples = source["train_size"] - validation_size
+    if train_subset:
+        examples = min(examples, train_subset)
+    per_example = forward_cost(spec, IMAGE_SHAPE, len(source["class_names"]))
+    return per_example * examples * epochs / 1e6
+
+
 def check_mirror(mirror: str, key: str) -> None:
     scheme = mirror.split("://", 1)[0].lower() if "://" in mirror else None
     if scheme in ("http", "https", "file"):

@@ -70,12 +70,12 @@ from ablation.config import (
     ConfigError,
     check_config,
     describe_schema_error,
+    training_cost,
+    training_identity,
     variant_specs,
 )
-from ablation.architecture import forward_cost
 from ablation.datasets import FILE_NAMES, dataset_digest
 from ablation.findings import applying
-from ablation.idx import IMAGE_SHAPE
 from ablation.reference import check_reference
 from ablation.settings import write_if_changed
 from ablation.software import software
@@ -182,14 +182,15 @@ def get_training_settings(wildcards, checkpoint_dir=None, **training):
     this changes. ``training`` overrides keys of the config's training section.
     Rule train leaves out its ``checkpoint_dir``: its settings, and so its cache
     key, are the same in every study that runs the same training."""
-    return {
-        "dataset": get_dataset_info(wildcards.dataset),
-        "spec": VARIANT_SPECS[wildcards.variant],
-        # Seeds are the job's own; the list of all seeds is not part of it.
-        "settings": {k: v for k, v in config["training"].items() if k != "seeds"}
-        | training,
-        "seed": int(wildcards.seed),
-    } | ({"checkpoint_dir": checkpoint_dir} if checkpoint_dir else {})
+    identity = training_identity(
+        config, VARIANT_SPECS, wildcards.variant, wildcards.seed
+    )
+    identity["settings"] |= training
+    return (
+        {"dataset": get_dataset_info(wildcards.dataset)}
+        | identity
+        | ({"checkpoint_dir": checkpoint_dir} if checkpoint_dir else {})
+    )
 
 
 def get_training_priority(epochs, validation_size=0):
@@ -199,14 +200,13 @@ def get_training_priority(epochs, validation_size=0):
     others run beside it rather than after it."""
 
     def priority(wildcards):
-        spec = VARIANT_SPECS[wildcards.variant]
-        source = get_source(wildcards.dataset)
-        examples = source["train_size"] - validation_size
-        subset = config["training"].get("train_subset")
-        if subset:
-            examples = min(examples, subset)
-        per_example = forward_cost(spec, IMAGE_SHAPE, len(source["class_names"]))
-        return per_example * examples * epochs / 1e6
+        return training_cost(
+            VARIANT_SPECS[wildcards.variant],
+            get_source(wildcards.dataset),
+            epochs,
+            config["training"].get("train_subset"),
+            validation_size,
+        )
 
     return priority
 
@@ -336,6 +336,44 @@ def get_study_runs():
         for study in get_compared_studies()
         for dataset in STUDIES[study]["data"]["datasets"]
     ]
+
+
+def get_study_training_priority(study):
+    """Priority of a study's training job: its cost, as in a study of its own; but
+    when an earlier study has the same training, the lowest there is. Snakemake looks
+    into the cache only when a job starts, so two copies started side by side would
+    both train; started after every other training, this copy finds the earlier
+    one's result in the cache (unless that one is still running)."""
+    names = list(STUDIES)
+    specs = {name: variant_specs(STUDIES[name]) for name in names}
+
+    def identity(name, wildcards):
+        return training_identity(
+            STUDIES[name], specs[name], wildcards.variant, wildcards.seed
+        )
+
+    def priority(wildcards):
+        own = STUDIES[study]
+        for earlier in names[: names.index(study)]:
+            other = STUDIES[earlier]
+            if (
+                wildcards.dataset in other["data"]["datasets"]
+                and int(wildcards.seed) in other["training"]["seeds"]
+                and identity(earlier, wildcards) == identity(study, wildcards)
+            ):
+                return SHARED_TRAINING_PRIORITY
+        return training_cost(
+            specs[study][wildcards.variant],
+            get_source(wildcards.dataset),
+            own["training"]["epochs"],
+            own["training"].get("train_subset"),
+        )
+
+    return priority
+
+
+# Below every training's cost and the default priority (0) of the other jobs.
+SHARED_TRAINING_PRIORITY = -1
 
 
 def get_compare_inputs(kind):

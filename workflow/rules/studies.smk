@@ -3,7 +3,8 @@
 # results/studies/<name>/ (its logs in logs/studies/<name>/), with its own config:
 # the base config with the study's keys set. resources/ stays shared: the data
 # are the same. A training that two studies share has the same settings, so the
-# same cache key: the second study takes it from the cache (docs/caching.md).
+# same cache key: the second study takes it from the cache (docs/caching.md),
+# after every other training (get_study_training_priority).
 
 import yaml
 
@@ -34,6 +35,12 @@ for study_name, study_config in STUDIES.items():
             get_study_prefixes(study_name)
 
     use rule * from study_name exclude compare as study_rules*
+
+    # Set here, not by `use rule train ... with: priority:`, which loads the module a
+    # second time and leaves its other rules' lookups (`rules.<name>`) empty.
+    getattr(rules, f"{study_rules}train").rule.priority = (
+        get_study_training_priority(study_name)
+    )
 
 
 rule compare:
