@@ -224,12 +224,12 @@ THREAD_CASES = [
 
 
 def threads_benchmark(variants, data, rounds: int, epochs: int, cases=THREAD_CASES,
-                      progress=print) -> dict:
+                      progress=print, first_round: int = 1) -> dict:
     """Warm epoch seconds of the workflow's training per (variant, case label),
     the cases interleaved within each round; the first epoch of each run (tracing,
-    compiling) is left out."""
+    compiling) is left out. Progress lines number the rounds from ``first_round``."""
     seconds = {(variant, label): [] for variant in variants for label, *_ in cases}
-    for round_number in range(rounds):
+    for round_number in range(first_round - 1, first_round - 1 + rounds):
         for variant in variants:
             for label, threads, copies in cases:
                 command = runner_command("workflow", variant, epochs, data, threads=threads)

@@ -398,7 +398,7 @@ def main():
         epoch_round(data, plan["epoch_runs"], epochs, number)
         progress(f"round {number}: threads")
         for key, values in threads_benchmark(plan["thread_variants"], data, 1, plan["epoch_runs"],
-                                             progress=progress).items():
+                                             progress=progress, first_round=number).items():
             threads.setdefault(key, []).extend(values)
         rounds.append({"study": study, "other_threads": other, "plain": plain, "sweep": sweep})
     progress("no-op rerun and warm-cache clone")
