@@ -338,12 +338,13 @@ def get_study_runs():
     ]
 
 
-def get_study_training_priority(study):
-    """Priority of a study's training job: its cost, as in a study of its own; but
-    when an earlier study has the same training, the lowest there is. Snakemake looks
-    into the cache only when a job starts, so two copies started side by side would
-    both train; started after every other training, this copy finds the earlier
-    one's result in the cache (unless that one is still running)."""
+def get_study_training_priority(study, cost):
+    """Priority of a study's training job: ``cost``, the priority its module gives it
+    (get_training_priority); but when an earlier study has the same training, the
+    lowest there is. Snakemake looks into the cache only when a job starts, so two
+    copies started side by side would both train; started after every other training,
+    this copy finds the earlier one's result in the cache (unless that one is still
+    running)."""
     names = list(STUDIES)
     specs = {name: variant_specs(STUDIES[name]) for name in names}
 
@@ -353,21 +354,16 @@ def get_study_training_priority(study):
         )
 
     def priority(wildcards):
-        own = STUDIES[study]
+        own = identity(study, wildcards)
         for earlier in names[: names.index(study)]:
             other = STUDIES[earlier]
             if (
                 wildcards.dataset in other["data"]["datasets"]
                 and int(wildcards.seed) in other["training"]["seeds"]
-                and identity(earlier, wildcards) == identity(study, wildcards)
+                and identity(earlier, wildcards) == own
             ):
                 return SHARED_TRAINING_PRIORITY
-        return training_cost(
-            specs[study][wildcards.variant],
-            get_source(wildcards.dataset),
-            own["training"]["epochs"],
-            own["training"].get("train_subset"),
-        )
+        return cost(wildcards)
 
     return priority
 

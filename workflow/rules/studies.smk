@@ -38,8 +38,9 @@ for study_name, study_config in STUDIES.items():
 
     # Set here, not by `use rule train ... with: priority:`, which loads the module a
     # second time and leaves its other rules' lookups (`rules.<name>`) empty.
-    getattr(rules, f"{study_rules}train").rule.priority = (
-        get_study_training_priority(study_name)
+    study_train = getattr(rules, f"{study_rules}train").rule
+    study_train.priority = get_study_training_priority(
+        study_name, study_train.priority
     )
 
 
