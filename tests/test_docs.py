@@ -24,6 +24,7 @@ block whose first line is `# NAME.yaml` is an example file the reader writes: th
 writes it into the copy first.
 """
 
+import csv
 import os
 import re
 import shlex
@@ -362,3 +363,27 @@ def test_every_documented_command_works_in_a_fresh_clone(tmp_path):
             failures.append(f"{where}: downloads (plans fetch jobs), but the page does not "
                             "say 'needs the internet' near it")
     assert failures == [], "\n\n".join(failures)
+
+
+def test_the_numbers_readme_quotes_are_the_committed_results():
+    # README's accuracies are CI's reference table's (which CI's metrics diff holds every
+    # run to), and its performance numbers are benchmarks/results.md's.
+    text = " ".join(README.read_text().split())
+    reference = {row["variant"]: float(row["test_accuracy_mean"]) for row in csv.DictReader(
+        (REPO / "config" / "reference" / "ci-summary.csv").open()) if row["dataset"] == "mnist"}
+    quoted = re.search(r"test accuracy stays near chance \((\S+)\).*ReLU ends at (\S+) test "
+                       r"accuracy, sigmoid at (\S+) ", text).groups()
+    assert quoted == (f"{reference['v3_no_pooling']:.2f}", f"{reference['v2_relu']:.3f}",
+                      f"{reference['v1_sigmoid']:.3f}")
+
+    results = " ".join((REPO / "benchmarks" / "results.md").read_text().split())
+    study = re.search(r"the default study took (\d+)–(\d+) s, (\S+)× (\(\S+\)) its lower bound "
+                      r"and (\S+)× (\(\S+\)) the plain Keras script.* built every target in "
+                      r"(\d+) s", text).groups()
+    walls = [int(wall) for wall in re.findall(r"\| \d \| (\d+) \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \|",
+                                                results.split("## The study against the plain")[0])]
+    assert (study[0], study[1]) == (str(min(walls)), str(max(walls)))
+    assert f"Wall / bound {study[2]} {study[3]}" in results
+    assert f"Ratio {study[4]} {study[5]}" in results
+    warm = float(re.search(r"warm-cache clone (\S+) s", results).group(1))
+    assert study[6] == f"{warm:.0f}"
