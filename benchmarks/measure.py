@@ -5,7 +5,9 @@
 - the peak memory of a whole process tree (``PeakMemory``);
 - one runner of benchmarks/runners.py alone (``run_runner``) or several side by side
   (``run_together``), and the threads comparison built from them (``threads_benchmark``,
-  ``threads_table``).
+  ``threads_table``);
+- the floor under the study's time that no order and no thread count can beat, from
+  the threads comparison (``study_floor``, a pure function).
 
 Why the log: Snakemake writes a timestamp before each job starts and before it
 reports it finished, in the scheduler's process. Those times include what a job
@@ -255,3 +257,29 @@ def threads_table(seconds: dict, cases=THREAD_CASES) -> list[dict]:
         gain = (copies[side_by_side] / medians[side_by_side]) / (copies[alone] / medians[alone])
         rows.append({"variant": variant, **medians, "throughput": gain})
     return rows
+
+
+def study_floor(rows: list[dict], epochs: int, cores: int, before: float, after: float,
+                cases=THREAD_CASES) -> dict:
+    """The shortest the study could take on ``cores`` cores, whatever the order of its
+    trainings and whatever thread count each one had: ``rows`` are threads_table's,
+    one per variant, each training ``epochs`` epochs; ``before`` and ``after`` the time
+    around the trainings, as lower_bound measures it.
+
+    Each variant alone trains no faster than its quicker thread count alone does, and
+    spends no fewer core-seconds than the cheaper of the two: one thread alone, or two
+    threads alone times the cores they hold. No schedule ends before the slowest
+    variant's quickest time, nor before the sum of those core-seconds spread over
+    every core. Only warm epochs count (no TensorFlow start, no tracing), so the floor
+    is below what any real run can reach.
+    """
+    alone = {threads: label for label, threads, copies in cases if copies == 1}
+    quickest, core_seconds = {}, {}
+    for row in rows:
+        seconds = {threads: row[label] * epochs for threads, label in alone.items()}
+        quickest[row["variant"]] = min(seconds.values())
+        core_seconds[row["variant"]] = min(min(threads, cores) * value
+                                           for threads, value in seconds.items())
+    training = max(max(quickest.values()), sum(core_seconds.values()) / cores)
+    return {"quickest": quickest, "core_seconds": core_seconds, "training": training,
+            "floor": before + training + after}

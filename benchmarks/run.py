@@ -43,8 +43,8 @@ sys.path.insert(0, str(REPO / "workflow"))
 from ablation.config import variant_specs  # noqa: E402
 from ablation.provenance import package_versions  # noqa: E402
 from measure import (  # noqa: E402
-    THREAD_CASES, run_measured, run_runner, runner_command, study_bound, threads_benchmark,
-    threads_table)
+    THREAD_CASES, run_measured, run_runner, runner_command, study_bound, study_floor,
+    threads_benchmark, threads_table)
 
 WORK = REPO / "benchmarks" / "work"
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -233,6 +233,20 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
     against_plain = [r["study"]["bound"]["wall"] / r["plain"]["seconds"] for r in rounds]
     against_other_threads = [r["other_threads"]["bound"]["wall"] / r["study"]["bound"]["wall"]
                              for r in rounds]
+    thread_rows = threads_table(threads)
+    # The floor needs every variant's epochs; --tiny measures one variant's.
+    measured = [row["variant"] for row in thread_rows]
+    if sorted(measured) == sorted(VARIANTS):
+        floors = [study_floor(thread_rows, plan["study_epochs"], plan["cores"],
+                              r["study"]["bound"]["before"],
+                              r["study"]["bound"]["after"])["floor"] for r in rounds]
+        floor_cells = [f"{floor:.0f} | {floor / r['plain']['seconds']:.2f}"
+                       for floor, r in zip(floors, rounds)]
+        floor_sentence = "its floor here " + spread(
+            floor / r["plain"]["seconds"] for floor, r in zip(floors, rounds)) + "."
+    else:
+        floor_cells = ["– | –"] * len(rounds)
+        floor_sentence = f"no floor: the threads table has only {', '.join(measured)}."
     grid = (f"{len(SWEEP['learning_rates'])} rates × {len(VARIANTS)} variants × "
             f"{len(SWEEP['seeds'])} seed, {plan['sweep_epochs']} epoch(s)")
     lines = [
@@ -265,12 +279,21 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
         "",
         "## The study against the plain Keras script four times in a row",
         "",
-        "| round | study s | plain script, the four variants one after another s | ratio |",
-        "|---|---|---|---|",
-        *(f"| {number} | {r['study']['bound']['wall']:.0f} | {r['plain']['seconds']:.0f} | "
-          f"{ratio:.2f} |" for number, (r, ratio) in enumerate(zip(rounds, against_plain), 1)),
+        "The floor: the shortest the study could be on this machine in any order and with "
+        "any thread count per training (benchmarks/measure.py, `study_floor`): the larger of "
+        "the slowest variant's quickest time alone and the sum of each variant's fewest "
+        "core-seconds over the cores, from the warm epochs of the threads table below, plus "
+        "this round's time before and after the trainings. A ratio below the floor's "
+        "cannot be reached here by scheduling or threads, only by training faster.",
         "",
-        f"Ratio {spread(against_plain)} (target ≤ 0.6).",
+        "| round | study s | plain script, the four variants one after another s | ratio | "
+        "floor s | floor / plain script |",
+        "|---|---|---|---|---|---|",
+        *(f"| {number} | {r['study']['bound']['wall']:.0f} | {r['plain']['seconds']:.0f} | "
+          f"{ratio:.2f} | {floor} |"
+          for number, (r, ratio, floor) in enumerate(zip(rounds, against_plain, floor_cells), 1)),
+        "",
+        f"Ratio {spread(against_plain)} (target ≤ 0.6); {floor_sentence}",
         "",
         f"## The learning-rate sweep against its lower bound ({grid})",
         "",
@@ -305,7 +328,7 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
         + " | side by side / 2 threads |",
         "|---|" + "---|" * (len(THREAD_CASES) + 1),
         *(f"| {row['variant']} | " + " | ".join(f"{row[label]:.2f}" for label, *_ in THREAD_CASES)
-          + f" | {row['throughput']:.2f} |" for row in threads_table(threads)),
+          + f" | {row['throughput']:.2f} |" for row in thread_rows),
         "",
         f"The whole study (as above: `--cores {STUDY_CORES}`, a fresh clone and an empty cache) "
         f"with the config's `training.threads: {CONFIG['training']['threads']}` and with "

@@ -17,8 +17,8 @@ from tinydata import tiny_images
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from measure import (  # noqa: E402
-    PeakMemory, jobs_from_log, lower_bound, run_runner, study_bound, threads_benchmark,
-    threads_table)
+    THREAD_CASES, PeakMemory, jobs_from_log, lower_bound, run_runner, study_bound, study_floor,
+    threads_benchmark, threads_table)
 
 # Issue 18's study: v3_no_pooling (98 s) started last, beside the others.
 V3_LAST = {"v1": (10, 50), "v4": (10, 26), "v2": (26, 63), "v3": (50, 148)}
@@ -117,6 +117,37 @@ def test_threads_table_compares_side_by_side_with_two_threads():
     assert row["throughput"] == pytest.approx(2 * 2.1 / 3.0)
 
 
+# Warm epochs, 2 threads alone and 1 thread alone (benchmarks/results.md of 2026-12-01).
+EPOCHS_BY_THREADS = {"v1": (2.55, 2.65), "v2": (2.30, 2.23), "v3": (10.24, 8.31),
+                     "v4": (0.30, 0.26)}
+
+
+def thread_rows(epochs_by_threads):
+    return [{"variant": variant, "2 threads, alone": two, "1 thread, alone": one,
+             "1 thread, two side by side": 2 * one}
+            for variant, (two, one) in epochs_by_threads.items()]
+
+
+def test_the_floor_is_the_slowest_variant_at_its_quickest_when_it_dominates():
+    floor = study_floor(thread_rows(EPOCHS_BY_THREADS), epochs=10, cores=2, before=1,
+                        after=10)
+    # v3 is quicker with one thread; v1 too costs fewer core-seconds with one.
+    assert floor["quickest"]["v3"] == pytest.approx(83.1)
+    assert floor["core_seconds"]["v1"] == pytest.approx(26.5)
+    # core-seconds 26.5 + 22.3 + 83.1 + 2.6 over 2 cores = 67.25, below v3's 83.1
+    assert floor["training"] == pytest.approx(83.1)
+    assert floor["floor"] == pytest.approx(94.1)
+
+
+def test_the_floor_is_the_core_seconds_over_the_cores_when_two_threads_scale():
+    # Two threads twice as fast as one: a 2-thread training holds both cores for the
+    # same core-seconds, so no order of the four beats them one after another.
+    scaling = {variant: (one / 2, one) for variant, (_, one) in EPOCHS_BY_THREADS.items()}
+    floor = study_floor(thread_rows(scaling), epochs=10, cores=2, before=0, after=0)
+    assert floor["quickest"]["v3"] == pytest.approx(41.55)
+    assert floor["training"] == pytest.approx(sum(one for _, one in scaling.values()) * 10 / 2)
+
+
 # A parent holding two children that each hold MEGABYTES of their own, until stdin closes.
 MEGABYTES = 100
 CHILD = f"import sys; block = b'x' * ({MEGABYTES} << 20); print('ready', flush=True); sys.stdin.read()"
@@ -179,3 +210,43 @@ def test_a_comparison_runner_trains_on_tiny_data(runner, data):
     # measured on the whole test set: a whole number of its 120 images right
     correct = result["test_accuracy"] * TEST_IMAGES
     assert 0 <= correct <= TEST_IMAGES and correct == pytest.approx(round(correct), abs=1e-3)
+
+
+def test_the_results_page_shows_each_rounds_floor_beside_its_ratio():
+    """run.py's report() on hand-made rounds: the plain-script table gives the study's
+    floor (study_floor of the threads table and the round's time around the trainings)
+    beside the ratio, so that a target below the floor reads as one."""
+    import run
+    from measure import Job
+
+    def bound(wall, before, after):
+        trainings = [Job("train", 1, before, wall - after, {"variant": "v3"})]
+        return lower_bound([(job.start, job.end) for job in trainings], 0, wall, 2) | {
+            "jobs": trainings}
+
+    variants = ["v1", "v2", "v3", "v4"]
+    threads = {(row["variant"], label): [row[label]] for row in thread_rows(EPOCHS_BY_THREADS)
+               for label, *_ in THREAD_CASES}
+    rounds = [{"study": {"bound": bound(wall, 1, 10), "tree_mb": 1400,
+                         "train_rss": dict.fromkeys(variants, 800)},
+               "other_threads": {"bound": bound(wall + 10, 1, 10)},
+               "plain": {"seconds": plain, "rss": dict.fromkeys(variants, 1100)},
+               "sweep": bound(70, 4, 11)} for wall, plain in ((130, 164), (142, 170))]
+    plan = {"tiny": False, "cores": 2, "study": "config/config.yaml", "study_epochs": 10,
+            "source": "a mirror", "sweep_epochs": 2, "epoch_runs": 3}
+    epochs = {label: {"epochs": [2.5], "rss": [750], "accuracy": [0.98]}
+              for label, *_ in run.EPOCH_CASES}
+    noop = {"noop": 1.1, "floor": 0.8, "noop_median": 1.2, "floor_median": 0.9,
+            "warm_clone": 20.0}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run, "VARIANTS", variants)
+        text = run.report(plan, rounds, epochs, threads, noop)
+        # --tiny's threads table has one variant: no floor rather than a wrong one
+        one_variant = {key: value for key, value in threads.items() if key[0] == "v2"}
+        tiny = run.report(plan, rounds, epochs, one_variant, noop)
+    # the floor of both rounds: 1 + 83.1 + 10 s (test above), against 164 and 170 s
+    assert "| 1 | 130 | 164 | 0.79 | 94 | 0.57 |" in text
+    assert "| 2 | 142 | 170 | 0.84 | 94 | 0.55 |" in text
+    assert "Ratio 0.81 (0.79–0.84) (target ≤ 0.6); its floor here 0.56 (0.55–0.57)." in text
+    assert "| 1 | 130 | 164 | 0.79 | – | – |" in tiny
+    assert "no floor: the threads table has only v2." in tiny
