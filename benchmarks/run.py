@@ -240,10 +240,9 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
         floors = [study_floor(thread_rows, plan["study_epochs"], plan["cores"],
                               r["study"]["bound"]["before"],
                               r["study"]["bound"]["after"])["floor"] for r in rounds]
-        floor_cells = [f"{floor:.0f} | {floor / r['plain']['seconds']:.2f}"
-                       for floor, r in zip(floors, rounds)]
-        floor_sentence = "its floor here " + spread(
-            floor / r["plain"]["seconds"] for floor, r in zip(floors, rounds)) + "."
+        floor_ratios = [floor / r["plain"]["seconds"] for floor, r in zip(floors, rounds)]
+        floor_cells = [f"{floor:.0f} | {ratio:.2f}" for floor, ratio in zip(floors, floor_ratios)]
+        floor_sentence = f"its floor here {spread(floor_ratios)}."
     else:
         floor_cells = ["– | –"] * len(rounds)
         floor_sentence = f"no floor: the threads table has only {', '.join(measured)}."

@@ -123,8 +123,9 @@ EPOCHS_BY_THREADS = {"v1": (2.55, 2.65), "v2": (2.30, 2.23), "v3": (10.24, 8.31)
 
 
 def thread_rows(epochs_by_threads):
-    return [{"variant": variant, "2 threads, alone": two, "1 thread, alone": one,
-             "1 thread, two side by side": 2 * one}
+    """threads_table's rows: each THREAD_CASES label's epoch (side by side: twice alone)."""
+    labels = [label for label, *_ in THREAD_CASES]
+    return [{"variant": variant, **dict(zip(labels, (two, one, 2 * one)))}
             for variant, (two, one) in epochs_by_threads.items()]
 
 
