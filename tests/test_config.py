@@ -88,6 +88,9 @@ CASES = {
     "reference: no such number": ({"reference": {"summary": "config/reference/ci-summary.csv", "tolerance": {"test_acc_mean": 0.01}}}, "config key reference.tolerance", "test_acc_mean is no number of summary.csv"),
     "reference: missing table": ({"reference": {"summary": str(REPO / "config/reference/none.csv"), "tolerance": {"test_loss_mean": 0.1}}}, "config key reference.summary", "config/reference/none.csv does not exist"),
     "reference: a number the table lacks": ({"reference": {"summary": str(REPO / "config/README.md"), "tolerance": {"test_loss_mean": 0.1}}}, "config key reference.summary", "config/README.md has no column dataset, variant, test_loss_mean"),
+    "reference: a variant's tolerance for no variant": ({"reference": {"summary": "config/reference/ci-summary.csv", "tolerance": {"test_loss_mean": 0.1}, "tolerance_by_variant": {"v9_relu": {"test_loss_mean": 0.2}}}}, "config key reference.tolerance_by_variant.v9_relu", "'v9_relu' is not a variant of this study"),
+    "reference: a variant's tolerance for a number not compared": ({"reference": {"summary": "config/reference/ci-summary.csv", "tolerance": {"test_loss_mean": 0.1}, "tolerance_by_variant": {"v2_relu": {"test_accuracy_mean": 0.2}}}}, "config key reference.tolerance_by_variant.v2_relu", "test_accuracy_mean is not compared"),
+    "reference: a negative tolerance of a variant": ({"reference": {"summary": "config/reference/ci-summary.csv", "tolerance": {"test_loss_mean": 0.1}, "tolerance_by_variant": {"v2_relu": {"test_loss_mean": -1}}}}, "config key reference.tolerance_by_variant.v2_relu.test_loss_mean", "less than the minimum of 0"),
 }
 
 

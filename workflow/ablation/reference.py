@@ -1,8 +1,10 @@
 """This run's summary against a committed reference: the metrics diff.
 
 A config opts in with a ``reference:`` section (config/ci.yaml does): the CSV of
-summary.csv's numbers the reference run gave for each dataset and variant, and for
-each number compared, how far (absolute) it may move. Rule ``metrics_diff`` writes,
+summary.csv's numbers the reference run gave for each dataset and variant, for each
+number compared, how far (absolute) it may move, and optionally, per variant, a
+tolerance of its own for some of those numbers (a variant whose training another CPU
+kind moves more than the others'). Rule ``metrics_diff`` writes,
 per dataset, one row per variant and number with both values, their difference and a
 status; it never fails on a difference, so that the table is always there to read.
 CI fails on it (.ci/check_metrics_diff.py), naming each variant and number that moved.
@@ -68,6 +70,21 @@ def check_reference(config: dict) -> None:
             f"config key reference.summary: {path} has no column {', '.join(missing)}; "
             "it needs dataset, variant and each number under reference.tolerance"
         )
+    variants = [variant["name"] for variant in config["variants"]]
+    for variant, tolerance in reference["tolerance_by_variant"].items():
+        key = f"config key reference.tolerance_by_variant.{variant}"
+        if variant not in variants:
+            raise ConfigError(
+                f"{key}: {variant!r} is not a variant of this study ({', '.join(variants)}); "
+                "name one of them, or remove the entry"
+            )
+        uncompared = [name for name in tolerance if name not in reference["tolerance"]]
+        if uncompared:
+            raise ConfigError(
+                f"{key}: {', '.join(uncompared)} is not compared (not under "
+                f"reference.tolerance: {', '.join(reference['tolerance'])}); a variant's "
+                "tolerance replaces the one under reference.tolerance, so add the number there"
+            )
 
 
 def differs(run: float, reference: float, tolerance: float) -> bool:
@@ -77,9 +94,11 @@ def differs(run: float, reference: float, tolerance: float) -> bool:
     return abs(run - reference) > tolerance
 
 
-def metrics_diff(summary, reference, dataset: str, tolerance: dict[str, float]):
+def metrics_diff(summary, reference, dataset: str, tolerance: dict[str, float],
+                 tolerance_by_variant: dict[str, dict[str, float]]):
     """One row per variant (this run's, then the reference's that the run lacks) and
-    number under ``tolerance``: both values, run − reference, the tolerance, a status.
+    number under ``tolerance``: both values, run − reference, the tolerance (the
+    variant's own from ``tolerance_by_variant`` where it has one), a status.
     ``summary`` and ``reference`` are frames of summary.csv's columns."""
     import pandas as pd
 
@@ -88,7 +107,9 @@ def metrics_diff(summary, reference, dataset: str, tolerance: dict[str, float]):
     variants = [*here.index, *(name for name in there.index if name not in here.index)]
     rows = []
     for variant in variants:
-        for metric, allowed in tolerance.items():
+        own = tolerance_by_variant.get(variant, {})
+        for metric in tolerance:
+            allowed = own.get(metric, tolerance[metric])
             run = float(here.at[variant, metric]) if variant in here.index else math.nan
             known = float(there.at[variant, metric]) if variant in there.index else math.nan
             if variant not in there.index:
@@ -131,11 +152,12 @@ def markdown(table, dataset: str, reference_path) -> str:
 
 
 def write_metrics_diff(dataset: str, summary_path, reference_path,
-                       tolerance: dict[str, float], outputs) -> None:
+                       tolerance: dict[str, float],
+                       tolerance_by_variant: dict[str, dict[str, float]], outputs) -> None:
     import pandas as pd
 
     table = metrics_diff(pd.read_csv(summary_path), pd.read_csv(reference_path), dataset,
-                         tolerance)
+                         tolerance, tolerance_by_variant)
     table.to_csv(outputs["table"], index=False)
     write_text(outputs["markdown"], markdown(table, dataset, reference_path))
     for row in table[table["status"] != OK].itertuples(index=False):

@@ -8,7 +8,10 @@ rule metrics_diff:
         reference=lambda wildcards: get_reference()["summary"],
         settings=get_settings(
             "metrics_diff",
-            lambda wildcards: {"tolerance": get_reference()["tolerance"]},
+            lambda wildcards: {
+                "tolerance": get_reference()["tolerance"],
+                "tolerance_by_variant": get_reference()["tolerance_by_variant"],
+            },
         ),
     output:
         markdown="results/{dataset}/metrics_diff.md",
