@@ -77,10 +77,15 @@ def test_a_variant_with_its_own_tolerance_is_held_to_it_and_the_others_are_not()
     assert tolerances[("v2", "test_loss_mean")] == tolerances[("v1", "test_loss_mean")] == 0.05
 
 
-def ci_reference():
-    """config/ci.yaml's reference: section and its committed table."""
-    reference = yaml.safe_load((REPO / "config" / "ci.yaml").read_text())["reference"]
-    return reference, pd.read_csv(REPO / reference["summary"])
+def ci_config() -> dict:
+    """config/ci.yaml as the workflow reads it: over config/config.yaml, the schema's
+    defaults filled in."""
+    from snakemake.utils import update_config, validate
+
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    update_config(config, yaml.safe_load((REPO / "config" / "ci.yaml").read_text()))
+    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+    return config
 
 
 # CI's numbers on 2026-12-03 (an AMD EPYC with AVX2 only; the table was written with
@@ -91,7 +96,8 @@ OTHER_CPU_KIND = {("mnist", "v2_relu"): (0.9736, 0.079495),
 
 
 def test_the_ci_tolerances_pass_another_cpu_kind_and_fail_a_moved_sigmoid_variant():
-    reference, table = ci_reference()
+    reference = ci_config()["reference"]
+    table = pd.read_csv(REPO / reference["summary"])
     run = table.copy()
     for (dataset, variant), numbers in OTHER_CPU_KIND.items():
         row = run["dataset"].eq(dataset) & run["variant"].eq(variant)
@@ -199,10 +205,7 @@ def test_update_replaces_the_rows_of_the_datasets_run_and_keeps_the_others(tmp_p
 
 def test_the_committed_reference_covers_the_ci_study():
     """Every dataset and variant that config/ci.yaml runs has its reference row and numbers."""
-    from snakemake.utils import update_config
-
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    update_config(config, yaml.safe_load((REPO / "config" / "ci.yaml").read_text()))
+    config = ci_config()
     reference = config["reference"]
     table = pd.read_csv(REPO / reference["summary"])
     expected = {(dataset, variant["name"]) for dataset in config["data"]["datasets"]
