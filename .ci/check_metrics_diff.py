@@ -7,7 +7,7 @@ Usage: .venv/bin/python .ci/check_metrics_diff.py [--results DIR] [DATASET ...]
 Run after `snakemake --configfile config/ci.yaml`, whose reference: section makes
 rule metrics_diff write results/<dataset>/metrics_diff.{md,csv}: this run's summary
 against config/reference/ci-summary.csv, within the tolerance config/ci.yaml states
-per number. Prints each dataset's Markdown table; exits 1 naming each variant and
+per number (and per variant, where a variant has its own). Prints each dataset's Markdown table; exits 1 naming each variant and
 number whose status is not ok (beyond tolerance, no reference, not in this run).
 
 --update, for a change meant to move the numbers: replace those datasets' rows of the
@@ -42,7 +42,11 @@ def check(results: Path, datasets: list[str]) -> int:
     if failed:
         print(f"check_metrics_diff: {len(failed)} number(s) moved. If the change is meant, "
               "write this run's numbers into the reference table and commit it with the "
-              "change: .venv/bin/python .ci/check_metrics_diff.py --update")
+              "change: .venv/bin/python .ci/check_metrics_diff.py --update. If nothing "
+              "changed but the machine (another CPU kind sums in another order), do not "
+              "update: measure how far that variant moves across CPU kinds and give it its "
+              "own tolerance (reference.tolerance_by_variant in config/ci.yaml; "
+              "docs/development.md#the-metrics-diff)")
         return 1
     print("check_metrics_diff: every number within its tolerance")
     return 0

@@ -182,6 +182,8 @@ def test_the_ci_check_prints_the_tables_and_fails_naming_what_moved(tmp_path):
     assert "| v1 | test_loss_mean | 1.200000 | 1 | +0.200000 | 0.05 | **beyond tolerance** |" \
         in failed.stdout
     assert failed.stdout.count("FAIL") == 1
+    assert "If nothing changed but the machine" in failed.stdout
+    assert "reference.tolerance_by_variant in config/ci.yaml" in failed.stdout
 
 
 def test_the_ci_check_without_a_table_says_how_to_make_it(tmp_path):
