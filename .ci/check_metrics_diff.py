@@ -7,8 +7,9 @@ Usage: .venv/bin/python .ci/check_metrics_diff.py [--results DIR] [DATASET ...]
 Run after `snakemake --configfile config/ci.yaml`, whose reference: section makes
 rule metrics_diff write results/<dataset>/metrics_diff.{md,csv}: this run's summary
 against config/reference/ci-summary.csv, within the tolerance config/ci.yaml states
-per number (and per variant, where a variant has its own). Prints each dataset's Markdown table; exits 1 naming each variant and
-number whose status is not ok (beyond tolerance, no reference, not in this run).
+per number (and per variant, where a variant has its own). Prints each dataset's
+Markdown table; exits 1 naming each variant and number whose status is not ok (beyond
+tolerance, no reference, not in this run).
 
 --update, for a change meant to move the numbers: replace those datasets' rows of the
 reference table (the columns it has) by this run's summary.csv, to commit with the change.
