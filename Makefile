@@ -14,7 +14,7 @@ GPU_VENV := .venv-gpu
 INSTALLER ?= uv
 ARGS ?=
 
-.PHONY: run test test-quick lock slurm-env bench-env bench gpu-env
+.PHONY: run test test-quick lock check-platforms arm64-study slurm-env bench-env bench gpu-env
 
 # Installs lock file $(2) into the venv $(1), hash-checked: with uv when it can be
 # installed from the lock's own hash-checked entry (`uv pip sync` also removes any
@@ -53,15 +53,28 @@ test: $(STAMP)
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -m "not e2e and not slurm" $(ARGS)
 
-# Refreshes both locks after an edit of requirements.txt or requirements-gpu.txt,
-# for Linux x86-64 and CPython 3.11, from PyPI (uv's default index). Versions already
-# locked stay as they are unless the edit needs otherwise; ARGS=--upgrade takes the
-# newest of everything.
-LOCK_OPTIONS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
-	--custom-compile-command "make lock" $(ARGS)
+# Refreshes both locks after an edit of requirements.txt or requirements-gpu.txt, from
+# PyPI (uv's default index). requirements.lock is one universal lock for every
+# platform and Python that README names (CPython 3.11 and newer; markers choose each
+# platform's TensorFlow): .ci/check_platforms.py checks that each of them installs it.
+# requirements-gpu.lock is TensorFlow's CUDA build, for Linux x86-64 alone. Versions
+# already locked stay as they are unless the edit needs otherwise; ARGS=--upgrade
+# takes the newest of everything.
+LOCK_OPTIONS := --generate-hashes --python-version 3.11 --custom-compile-command "make lock" $(ARGS)
 lock: $(STAMP)
-	$(BIN)/uv pip compile --quiet $(LOCK_OPTIONS) requirements.txt -o $(LOCK)
-	$(BIN)/uv pip compile --quiet $(LOCK_OPTIONS) requirements-gpu.txt -o $(GPU_LOCK)
+	$(BIN)/uv pip compile --quiet $(LOCK_OPTIONS) --universal requirements.txt -o $(LOCK)
+	$(BIN)/uv pip compile --quiet $(LOCK_OPTIONS) --python-platform x86_64-manylinux_2_28 \
+		requirements-gpu.txt -o $(GPU_LOCK)
+
+# Whether requirements.lock installs on each platform and Python that README names,
+# asked of PyPI with uv's cross-platform dry run (needs the network; CI runs it).
+check-platforms: $(STAMP)
+	$(BIN)/python .ci/check_platforms.py $(ARGS)
+
+# The tiny study on Linux aarch64 for real, emulated by QEMU in an arm64 Debian userland
+# kept in .arm64/ (as root, with the network; far longer than CI allows).
+arm64-study:
+	bash .ci/arm64_study.sh $(ARGS)
 
 # An environment layered on .venv (a .pth file), so that extras stay out of it.
 define layered_venv

@@ -17,7 +17,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -28,21 +27,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "venv-setup-results.md"
 INSTALLERS = ("pip", "uv")
-LIST_INSTALLED = (
-    "import importlib.metadata, json; print(json.dumps({d.metadata['Name']: d.version"
-    " for d in importlib.metadata.distributions()}))"
+# Run by the clone's .venv: what it installed, and what the clone's lock installs on
+# this platform (the lock's markers evaluated there, by the workflow's own reader).
+COMPARE_WITH_LOCK = (
+    "import importlib.metadata, json, sys; sys.path.insert(0, 'workflow');"
+    " from ablation.provenance import locked_versions, normalized;"
+    " print(json.dumps({'installed': {normalized(d.metadata['Name']): d.version"
+    " for d in importlib.metadata.distributions()},"
+    " 'locked': locked_versions(open('requirements.lock').read())}))"
 )
-
-
-def normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def locked_versions(lock: Path) -> dict[str, str]:
-    return {
-        normalized(name): version
-        for name, version in re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", lock.read_text(), re.M)
-    }
 
 
 def pypi_only_environment(scratch: Path) -> dict[str, str]:
@@ -64,11 +57,11 @@ def set_up(installer: str, scratch: Path) -> dict:
         cwd=clone, env=pypi_only_environment(scratch), check=True,
     )
     seconds = time.perf_counter() - started
-    installed = json.loads(subprocess.run(
-        [clone / ".venv/bin/python", "-c", LIST_INSTALLED], capture_output=True, text=True, check=True,
+    compared = json.loads(subprocess.run(
+        [clone / ".venv/bin/python", "-c", COMPARE_WITH_LOCK],
+        cwd=clone, capture_output=True, text=True, check=True,
     ).stdout)
-    installed = {normalized(name): version for name, version in installed.items()}
-    locked = locked_versions(clone / "requirements.lock")
+    installed, locked = compared["installed"], compared["locked"]
     return {
         "installer": installer,
         "seconds": seconds,

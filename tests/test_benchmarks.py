@@ -251,3 +251,18 @@ def test_the_results_page_shows_each_rounds_floor_beside_its_ratio():
     assert "Ratio 0.81 (0.79–0.84) (target ≤ 0.6); its floor here 0.56 (0.55–0.57)." in text
     assert "| 1 | 130 | 164 | 0.79 | – | – |" in tiny
     assert "no floor: the threads table has only v2." in tiny
+
+
+def test_the_setup_benchmark_compares_an_environment_with_what_the_lock_installs_on_its_platform():
+    """benchmarks/venv_setup.py's comparison, run by this checkout's .venv: the lock's
+    entries for other platforms (macOS's tensorflow, aarch64's TensorBoard) are not
+    taken for packages missing here."""
+    import json
+
+    from venv_setup import COMPARE_WITH_LOCK
+
+    compared = json.loads(subprocess.run([sys.executable, "-c", COMPARE_WITH_LOCK], cwd=REPO,
+                                         capture_output=True, text=True, check=True).stdout)
+    installed, locked = compared["installed"], compared["locked"]
+    assert len({"tensorflow", "tensorflow-cpu"} & set(locked)) == 1  # this platform's alone
+    assert [name for name in locked if installed.get(name) != locked[name]] == []

@@ -11,43 +11,62 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ablation.provenance import environment_lock, locked_versions
+from packaging.requirements import Requirement
+
+from ablation.provenance import LOCK_ENTRY, environment_lock, locked_versions
 from conftest import REPO
 
 
-def pins(lines):
-    return {
-        re.sub(r"\[.*\]", "", line.split("==")[0]).strip().lower(): line.split("==")[1].strip()
-        for line in lines
-        if "==" in line and not line.lstrip().startswith("#")
-    }
+# Where both locks apply: requirements-gpu.lock is for Linux x86-64 alone.
+LINUX_X86_64 = {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64"}
+
+
+def requirements(lines) -> set[str]:
+    """The requirement lines, normalized (``name==version; marker``)."""
+    return {str(Requirement(line)) for line in lines if line.strip() and not line.lstrip().startswith("#")}
+
+
+def pins(lines, environment=LINUX_X86_64) -> dict[str, str]:
+    """Name (without extras) and pinned version of each requirement that holds in
+    ``environment``."""
+    found = {}
+    for line in requirements(lines):
+        requirement = Requirement(line)
+        if requirement.marker is None or requirement.marker.evaluate(environment):
+            found[requirement.name.lower()] = str(requirement.specifier).removeprefix("==")
+    return found
+
+
+def requirement_lines(name) -> list[str]:
+    return (REPO / name).read_text().splitlines()
 
 
 def requirement_pins(name):
-    return pins((REPO / name).read_text().splitlines())
+    return pins(requirement_lines(name))
 
 
 def test_requirements_and_environment_yml_agree():
-    requirements = requirement_pins("requirements.txt")
     environment = yaml.safe_load((REPO / "environment.yml").read_text())
     pip_section = next(item["pip"] for item in environment["dependencies"] if isinstance(item, dict))
-    assert pins(pip_section) == requirements
+    assert requirements(pip_section) == requirements(requirement_lines("requirements.txt"))
+    pinned = requirement_pins("requirements.txt")
     for required in ("snakemake", "tensorflow-cpu", "keras", "numpy", "pandas", "matplotlib", "pytest"):
-        assert required in requirements
-    assert requirements["snakemake"].startswith("9.27.")
-    assert requirements["tensorflow-cpu"].startswith("2.21.")
+        assert required in pinned
+    assert pinned["snakemake"].startswith("9.27.")
+    assert pinned["tensorflow-cpu"].startswith("2.21.")
 
 
-@pytest.mark.parametrize("requirements, lock", [("requirements.txt", "requirements.lock"),
-                                                ("requirements-gpu.txt", "requirements-gpu.lock")])
-def test_the_lock_pins_every_package_with_hashes_and_keeps_the_top_level_versions(requirements, lock):
+@pytest.mark.parametrize("requirements_file, lock", [("requirements.txt", "requirements.lock"),
+                                                     ("requirements-gpu.txt", "requirements-gpu.lock")])
+def test_the_lock_pins_every_package_with_hashes_and_keeps_the_top_level_versions(requirements_file, lock):
     text = (REPO / lock).read_text()
-    locked = locked_versions(text)
-    assert {name: locked.get(name) for name in requirement_pins(requirements)} == requirement_pins(requirements)
+    locked = locked_versions(text, LINUX_X86_64)
+    pinned = requirement_pins(requirements_file)
+    assert {name: locked.get(name) for name in pinned} == pinned
     # Transitive dependencies are locked too, each entry with its hashes.
     assert {"protobuf", "h5py", "ml-dtypes", "grpcio", "jsonschema"} <= set(locked)
     entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2].strip())
-    assert len(entries) == len(locked)
+    assert len(entries) == len(LOCK_ENTRY.findall(text))
     assert all("--hash=sha256:" in entry for entry in entries)
     assert "#    make lock" in text  # the command that refreshes it
 

@@ -54,6 +54,30 @@ def test_environment_lock_hashes_the_checkouts_lock_and_names_what_differs(tmp_p
     }
 
 
+def test_environment_lock_is_the_lock_this_environment_matches(tmp_path):
+    """.venv-gpu is installed from requirements-gpu.lock, .venv from requirements.lock,
+    whatever TensorFlow distribution each platform's lock entry installs."""
+    numpy = importlib.metadata.version("numpy")
+    (tmp_path / "requirements.lock").write_text(
+        f"numpy=={numpy} \\\n    --hash=sha256:{'0' * 64}\n"
+        "not-installed-here==1.0 ; sys_platform == 'nowhere' \\\n    --hash=sha256:" + "1" * 64 + "\n"
+        "no-such-package==1.0 \\\n    --hash=sha256:" + "2" * 64 + "\n")
+    (tmp_path / "requirements-gpu.lock").write_text(
+        f"numpy=={numpy} \\\n    --hash=sha256:{'0' * 64}\n")
+    recorded = environment_lock(tmp_path)
+    assert recorded["file"] == "requirements-gpu.lock" and recorded["not_as_locked"] == {}
+    (tmp_path / "requirements-gpu.lock").write_text("nvidia-cudnn-cu12==9.3.0.75 \\\n    --hash=sha256:" + "3" * 64 + "\n")
+    recorded = environment_lock(tmp_path)
+    # The entry for another platform is no package missing here.
+    assert recorded["file"] == "requirements.lock" and recorded["not_as_locked"] == {"no-such-package": None}
+
+
+def test_the_machine_names_its_platform():
+    import platform
+
+    assert platform.machine() in machine(threads=2)["platform"]
+
+
 def test_environment_lock_is_none_without_a_lock(tmp_path):
     assert environment_lock(tmp_path) is None
 

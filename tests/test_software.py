@@ -183,6 +183,47 @@ def test_a_build_whose_info_cannot_be_read_is_not_taken_for_the_cpu_build(enviro
     assert software.gpu_build("tensorflow")["build_info"] is None
 
 
+def test_a_job_that_imports_packages_records_its_platform():
+    assert software.software(TRAIN, False)["platform"] == software.platform_identity()
+    assert software.software(PLOT, False)["platform"] == software.platform_identity()
+    assert "platform" not in software.software(SCRIPTS / "fetch.py", False)
+
+
+@pytest.mark.parametrize("system, machine", [("linux", "aarch64"), ("darwin", "arm64")])
+def test_another_platform_is_another_identity(monkeypatch, system, machine):
+    here = {code: software.software(code, False) for code in (TRAIN, PLOT)}
+    monkeypatch.setattr(software.sys, "platform", system)
+    monkeypatch.setattr(software.platform, "machine", lambda: machine)
+    software.software.cache_clear()
+    try:
+        for code, identity in here.items():
+            there = software.software(code, False)
+            assert there["platform"] | {"system": system, "machine": machine} == there["platform"]
+            assert there != identity and there["packages"] == identity["packages"]
+    finally:
+        software.software.cache_clear()
+
+
+def test_macos_tensorflow_is_never_taken_for_linux_tensorflow_cpu(environment, monkeypatch):
+    """requirements.lock installs ``tensorflow`` (a CPU build) on macOS and
+    ``tensorflow-cpu`` on Linux x86-64, at one version: the platform keeps them apart."""
+    linux = software.software(TRAIN, False)
+    dist_info(environment, "tensorflow", importlib.metadata.version(software.providers()["tensorflow"]),
+              like=software.providers()["tensorflow"], top_level="tensorflow")
+    build_info = environment / software.BUILD_INFO
+    build_info.parent.mkdir(parents=True)
+    build_info.write_text(CUDA_BUILD_INFO.replace("True", "False"))
+    monkeypatch.setattr(software.sys, "platform", "darwin")
+    monkeypatch.setattr(software.platform, "machine", lambda: "arm64")
+    clear_caches()
+    macos = software.software(TRAIN, False)
+    assert software.providers()["tensorflow"] == "tensorflow"
+    assert "tensorflow_gpu_build" not in macos  # a CPU build, as on Linux
+    assert macos["packages"]["tensorflow"] == linux["packages"]["tensorflow"]
+    assert macos != linux
+    assert software.software(TRAIN, True) == macos  # sharing CPU and GPU results does not join them
+
+
 def test_the_locks_agree_on_what_the_trainings_import():
     """software.share_cpu_and_gpu_results shares results only where .venv and
     .venv-gpu have the same versions of everything the training imports."""
@@ -252,3 +293,25 @@ def test_gpu_and_cpu_builds_exchange_models_only_when_asked(built, tmp_path):
     separate = json.loads(settings.read_text())
     assert separate["software"].pop("tensorflow_gpu_build")["distribution"] == "tensorflow"
     assert separate == shared
+
+
+@pytest.mark.e2e
+def test_a_training_made_on_another_platform_is_never_restored_here(built, tmp_path):
+    """The same versions on Linux aarch64 (a sitecustomize that makes
+    platform.machine() say so in the snakemake process): every job that imports a
+    package plans to run, as its settings file, and so its cache key, differ."""
+    other = tmp_path / "aarch64"
+    other.mkdir()
+    (other / "sitecustomize.py").write_text('import platform\nplatform.machine = lambda: "aarch64"\n')
+    settings = built.path("results/mnist/settings/train/0-v1_sigmoid.json")
+    here = json.loads(settings.read_text())
+    output = dry_run_in(built, other)
+    assert trained(output) == VARIANTS
+    assert FIGURES | {"normalize", "aggregate", "lecture"} <= planned_rules(output)
+    assert "fetch" not in planned_rules(output)  # the standard library only
+    there = json.loads(settings.read_text())
+    assert there["software"].pop("platform")["machine"] == "aarch64"
+    assert here["software"].pop("platform")["machine"] != "aarch64"
+    assert there == here
+    assert "Nothing to be done" in dry_run(built)  # back here, nothing reruns
+

@@ -43,48 +43,60 @@ def git_commit(directory) -> dict | None:
     return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
 
 
-# The lock each environment is installed from, by the TensorFlow build it locks
-# (Makefile: .venv from requirements.lock, .venv-gpu from requirements-gpu.lock).
-LOCK_FILES = {"tensorflow-cpu": "requirements.lock", "tensorflow": "requirements-gpu.lock"}
+# The locks that the Makefile installs: .venv from the first, .venv-gpu (make gpu-env)
+# from the second.
+LOCK_FILES = ("requirements.lock", "requirements-gpu.lock")
+# One entry of a lock: name==version, an environment marker where the entry holds on
+# some platforms only (requirements.lock serves several), and a line continuation.
+LOCK_ENTRY = re.compile(r"^([A-Za-z0-9_.-]+)==([^\s;\\]+)[ \t]*(?:;[ \t]*([^\\\n]*?))?[ \t]*\\?$", re.M)
 
 
 def normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def locked_versions(lock_text: str) -> dict[str, str]:
+def locked_versions(lock_text: str, environment: dict | None = None) -> dict[str, str]:
+    """The version that a lock installs of each package, where its entry's marker
+    holds in ``environment`` (the marker variables that differ from this
+    interpreter's, as packaging.markers names them; None: this interpreter's)."""
+    from packaging.markers import Marker
+
     return {
         normalized(name): version
-        for name, version in re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", lock_text, re.M)
+        for name, version, marker in LOCK_ENTRY.findall(lock_text)
+        if not marker or Marker(marker).evaluate(environment)
     }
 
 
 def environment_lock(source_directory) -> dict | None:
-    """The lock file of this environment in the checkout holding ``source_directory``:
-    its name, SHA-256, and the locked packages installed at another version (None:
-    missing). None when the checkout has no such lock."""
+    """The lock this environment was installed from, in the checkout holding
+    ``source_directory``: of the checkout's locks, the one it matches best (the
+    first on a tie). Its name, SHA-256, and the locked packages installed at another
+    version (None: missing). None when the checkout has no lock."""
     installed = {
         normalized(distribution.metadata["Name"]): distribution.version
         for distribution in importlib.metadata.distributions()
     }
-    name = next((lock for package, lock in LOCK_FILES.items() if package in installed),
-                LOCK_FILES["tensorflow-cpu"])
     for directory in (Path(source_directory).resolve(), *Path(source_directory).resolve().parents):
-        if (directory / name).is_file():
-            content = (directory / name).read_bytes()
+        locks = [directory / name for name in LOCK_FILES if (directory / name).is_file()]
+        if locks:
             break
     else:
         return None
-    locked = locked_versions(content.decode())
-    return {
-        "file": name,
-        "sha256": hashlib.sha256(content).hexdigest(),
-        "not_as_locked": {
-            package: installed.get(package)
-            for package, version in sorted(locked.items())
-            if installed.get(package) != version
-        },
-    }
+    described = []
+    for lock in locks:
+        content = lock.read_bytes()
+        locked = locked_versions(content.decode())
+        described.append({
+            "file": lock.name,
+            "sha256": hashlib.sha256(content).hexdigest(),
+            "not_as_locked": {
+                package: installed.get(package)
+                for package, version in sorted(locked.items())
+                if installed.get(package) != version
+            },
+        })
+    return min(described, key=lambda lock: len(lock["not_as_locked"]))
 
 
 def cpu_model() -> str:

@@ -20,6 +20,14 @@ from the code, never listed by hand:
 So tools that no job's code imports (pytest, snakefmt, Snakemake itself) are in
 no job's identity, and a new matplotlib reaches the figures, not the trainings.
 
+The same versions are other binaries on another platform: each wheel is compiled
+for one operating system, processor architecture and Python version, and
+requirements.lock installs another TensorFlow distribution on each platform
+(tensorflow-cpu on Linux x86-64, tensorflow on macOS and on Linux aarch64). So a job
+whose code imports any third-party package also records the platform it runs on
+(``sys.platform``, ``platform.machine()`` and the Python version), and a shared
+cache never hands a model trained on one platform to another.
+
 Two facts about TensorFlow that its metadata does not state are added here:
 
 - Keras imports its backend at run time (``KERAS_BACKEND``, default tensorflow):
@@ -42,6 +50,8 @@ import ast
 import functools
 import importlib.metadata
 import os
+import platform
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -171,6 +181,16 @@ def gpu_build(name: str) -> dict | None:
     }
 
 
+def platform_identity() -> dict[str, str]:
+    """The platform that compiled packages were built for: the operating system, the
+    processor architecture and the Python version (its minor release)."""
+    return {
+        "system": sys.platform,
+        "machine": platform.machine(),
+        "python": f"{sys.implementation.name} {sys.version_info.major}.{sys.version_info.minor}",
+    }
+
+
 @functools.cache
 def software(script, share_cpu_and_gpu_results: bool) -> dict:
     """The third-party software that ``script``'s code runs (the module docstring
@@ -187,6 +207,7 @@ def software(script, share_cpu_and_gpu_results: bool) -> dict:
             (TENSORFLOW if name == tensorflow else name): installed_version(name)
             for name in sorted(names)
         }
+        identity["platform"] = platform_identity()
     if tensorflow in names and not share_cpu_and_gpu_results:
         build = gpu_build(tensorflow)
         if build is not None:
