@@ -215,7 +215,7 @@ def run_together(commands: list[list[str]]) -> list[dict]:
     return [result_of(stdout) for stdout in outputs]
 
 
-# (label, threads, trainings side by side): the question of issue 18 point 5 is
+# (label, threads, trainings side by side): the question behind training.threads is
 # whether two one-thread trainings beside each other use a 2-core machine better
 # than one two-thread training after another.
 THREAD_CASES = [

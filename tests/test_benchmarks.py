@@ -20,7 +20,7 @@ from measure import (  # noqa: E402
     THREAD_CASES, PeakMemory, jobs_from_log, lower_bound, run_runner, study_bound, study_floor,
     threads_benchmark, threads_table)
 
-# Issue 18's study: v3_no_pooling (98 s) started last, beside the others.
+# A measured study: v3_no_pooling (98 s) started last, beside the others.
 V3_LAST = {"v1": (10, 50), "v4": (10, 26), "v2": (26, 63), "v3": (50, 148)}
 # The same trainings, the longest first: they end when it ends.
 V3_FIRST = {"v3": (10, 108), "v4": (10, 26), "v2": (26, 63), "v1": (63, 103)}

@@ -1,4 +1,5 @@
-"""Issue 4: faults mid-run. Real processes, real SIGKILL, on the tiny dataset."""
+"""Faults mid-run leave nothing half-written, and a resumed run ends with exactly the
+bits of an uninterrupted one. Real processes, real SIGKILL, on the tiny dataset."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""Issue 10: a user's data is never deleted or re-fetched, and the shared cache never
+"""A user's data is never deleted or re-fetched, and the shared cache never
 hands back a broken file. Real snakemake runs on generated data, with mirrors that
 refuse every connection: nothing here may need the network."""
 

@@ -1,4 +1,4 @@
-"""Any checkout path, any environment the Makefile builds (issue 16): the study runs in
+"""Any checkout path, any environment the Makefile builds: the study runs in
 a folder whose name has a space, an apostrophe and letters outside ASCII, from an
 environment layered on .venv, the lecture included (conftest's `warm_clone`)."""
 

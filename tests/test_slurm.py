@@ -1,4 +1,4 @@
-"""Issue 6: the workflow through a real one-node SLURM cluster (tests/slurm/cluster.sh).
+"""The workflow runs through a real one-node SLURM cluster (tests/slurm/cluster.sh).
 
 Needs root, Debian's slurm-wlm and munge, and .venv-slurm with the executor plugin
 (`make slurm-env` sets both up). Without them the test is skipped, naming what is

@@ -1,4 +1,4 @@
-"""Issue 16: each result is tied to the software that made it. A job's settings file
+"""Each result is tied to the software that made it. A job's settings file
 names the installed versions of the distributions its code imports, with all they
 require, and the TensorFlow build where it runs a GPU one (workflow/ablation/software.py).
 

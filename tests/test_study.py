@@ -1,4 +1,4 @@
-"""Issue 7: several seeds and two datasets, end to end on tiny generated data
+"""Several seeds and two datasets, end to end on tiny generated data
 (the `study` fixture of tests/conftest.py)."""
 
 import json
