@@ -245,6 +245,25 @@ def test_committed_configs_name_no_local_directory():
     assert local == []
 
 
+# The word issue followed by a number (with or without #): a tracker that is not in the
+# repository.
+TRACKER_NUMBER = re.compile(r"\bissues? #?\d+\b", re.I)
+
+
+def test_no_file_names_a_tracker_number():
+    """The repository speaks of behaviour: a reader cannot follow an issue number."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True)
+    if tracked.returncode != 0:
+        pytest.skip("not a git checkout")
+    named = []
+    for name in tracked.stdout.split("\0"):
+        path = REPO / name
+        if name and path.is_file() and path.suffix not in {".png", ".gz", ".lock", ".svg"}:
+            text = path.read_text(errors="replace")
+            named += [f"{name}: {match.group()}" for match in TRACKER_NUMBER.finditer(text)]
+    assert named == []
+
+
 # --- every documented command, in a fresh copy --------------------------------------------
 
 def test_the_convention_finds_the_documented_commands():
