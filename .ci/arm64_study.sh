@@ -56,6 +56,11 @@ for target in proc dev; do
     mounted+=("$rootfs/$target")
 done
 cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+# The host's certificate authorities, as the host's own pip and uv trust them (a
+# network that inspects TLS has its own, which the userland's bundle lacks).
+host_certificates="$(python3 -c 'import ssl; print(ssl.get_default_verify_paths().cafile or "")')"
+host_certificates="${SSL_CERT_FILE:-${host_certificates:-/etc/ssl/certs/ca-certificates.crt}}"
+cp "$host_certificates" "$rootfs/etc/ssl/host-certificates.crt"
 
 rm -rf "$rootfs$checkout"
 mkdir -p "$rootfs$checkout"
@@ -63,6 +68,7 @@ git ls-files -z | tar --null -T - -c | tar -x -C "$rootfs$checkout"
 
 in_arm64() {
     chroot "$rootfs" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+        SSL_CERT_FILE=/etc/ssl/host-certificates.crt PIP_CERT=/etc/ssl/host-certificates.crt \
         bash -c "cd $checkout && $1"
 }
 echo "arm64_study: $(in_arm64 'uname -m; python3 --version' | tr '\n' ' ')"
