@@ -211,6 +211,22 @@ def test_one_seed_judges_a_test_accuracy_on_the_test_images():
     assert on_images["test"] == "McNemar's exact test on each image's vote over the seeds"
 
 
+def test_seeds_that_did_not_vary_weigh_neither_way():
+    # A net that collapsed to one class scores the same on every seed: the test images
+    # decide; with a training loss alone, nothing does.
+    collapsed = {"flat": [(2.30, 2.30, 0.1135)] * 3, "base": RUNS["base"]}
+    predictions = {("flat", seed): np.arange(1000) < 113 for seed in range(3)}
+    declared = finding("near_chance", "flat", measure="test_accuracy", factor=2)
+    on_images, on_seeds = rows_of(declared, histories(collapsed), predictions=predictions)
+    assert on_images["check_verdict"] == "holds"
+    assert on_seeds["check_verdict"] == "inconclusive"
+    assert on_seeds["reason"] == ("no seed-to-seed spread: the 3 seeds agree to rounding: "
+                                  "weighs neither way")
+    assert on_images["verdict"] == on_seeds["verdict"] == "holds"
+    [row] = rows_of(finding("flat", "flat", max_drop=0.05), histories(collapsed))
+    assert row["verdict"] == "inconclusive"
+
+
 def test_a_family_is_every_test_of_one_table():
     declared = [finding("below", "better", reference="base", epoch=1),
                 finding("flat", "flat", max_drop=0.05),

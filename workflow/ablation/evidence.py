@@ -11,7 +11,8 @@ statsmodels, and each saying which uncertainty it covers:
 Each returns a dict with ``test`` (its name in words), ``covers``, ``difference``
 (the claimed variant's minus what it is compared with), the 95% interval
 ``ci_low``/``ci_high`` and the two-sided ``p_value``; or, where it cannot judge,
-``test`` and ``cannot_judge``: the reason in words. NumPy, SciPy and statsmodels are
+``test`` and ``cannot_judge``: the reason in words (and ``no_spread`` where the seeds
+did not vary at all). NumPy, SciPy and statsmodels are
 imported in the functions: Snakemake imports this module's callers to check a config.
 """
 
@@ -105,16 +106,14 @@ def seeds_against_seeds(sample: dict, against: dict) -> dict:
         row = {"test": "t test paired by seed", "covers": SEEDS,
                "difference": sum(differences) / len(differences)}
         if agree_to_rounding(differences):
-            return row | {"cannot_judge": f"no seed-to-seed spread: the {len(seeds)} seeds' "
-                                          "differences agree to rounding"}
+            return row | no_spread(f"the {len(seeds)} seeds' differences agree to rounding")
         result = stats.ttest_rel([sample[seed] for seed in seeds],
                                  [against[seed] for seed in seeds])
     else:
         row = {"test": "Welch's t test (the variants' seeds differ)", "covers": SEEDS,
                "difference": mean(sample.values()) - mean(against.values())}
         if agree_to_rounding(sample.values()) and agree_to_rounding(against.values()):
-            return row | {"cannot_judge": "no seed-to-seed spread: each variant's seeds "
-                                          "agree to rounding"}
+            return row | no_spread("each variant's seeds agree to rounding")
         result = stats.ttest_ind(list(sample.values()), list(against.values()), equal_var=False)
     interval = result.confidence_interval(CONFIDENCE)
     return row | {"ci_low": float(interval.low), "ci_high": float(interval.high),
@@ -128,12 +127,17 @@ def seeds_against_number(sample: dict, value: float) -> dict:
     row = {"test": "one-sample t test", "covers": SEEDS,
            "difference": mean(sample.values()) - value}
     if agree_to_rounding(sample.values()):
-        return row | {"cannot_judge": f"no seed-to-seed spread: the {len(sample)} seeds "
-                                      "agree to rounding"}
+        return row | no_spread(f"the {len(sample)} seeds agree to rounding")
     result = stats.ttest_1samp(list(sample.values()), value)
     interval = result.confidence_interval(CONFIDENCE)
     return row | {"ci_low": float(interval.low) - value, "ci_high": float(interval.high) - value,
                   "p_value": float(result.pvalue)}
+
+
+def no_spread(why: str) -> dict:
+    """A seeds' test that cannot judge because the seeds did not vary: it weighs
+    neither for nor against the claim (``no_spread``), where its other tests may."""
+    return {"cannot_judge": f"no seed-to-seed spread: {why}", "no_spread": True}
 
 
 def holm(p_values: list[float]) -> list[float]:

@@ -10,7 +10,7 @@ p-value of one findings.csv is adjusted together (Holm), and each test's verdict
 the claimed side), ``contradicted`` (it lies on the other side) or ``inconclusive``
 (neither, or the test cannot judge), with its reason in words. A finding holds when
 every one of its tests does, is contradicted when one of them is, and is inconclusive
-otherwise.
+otherwise; a seeds' test whose seeds did not vary at all weighs neither way.
 """
 
 from __future__ import annotations
@@ -113,20 +113,26 @@ def judged(rows: list[dict], rules: dict, columns=COLUMNS, by=("finding",)) -> p
         row["check_verdict"], reason = verdict(row, rules["alpha"], family)
         row["reason"] = "; ".join(part for part in (reason, row.get("left_out_words")) if part)
     table = pd.DataFrame(rows, columns=columns)
-    by_finding = table.groupby(list(by), sort=False)["check_verdict"]
-    table["verdict"] = by_finding.transform(overall)
+    # A seeds' test whose seeds did not vary at all says nothing either way: the
+    # finding rests on its other tests (a test accuracy's on the test images).
+    weighed = table["check_verdict"].where([not row.get("no_spread") for row in rows])
+    table["verdict"] = weighed.groupby([table[column] for column in by], sort=False).transform(overall)
     # Counts stay whole numbers beside the rows that have none.
     return table.astype({count: "Int64" for count in COUNTS})
 
 
 def overall(verdicts) -> str:
+    """A finding's verdict from its tests' (those that weigh: not NaN)."""
+    verdicts = verdicts.dropna()
     if (verdicts == CONTRADICTED).any():
         return CONTRADICTED
-    return HOLDS if (verdicts == HOLDS).all() else INCONCLUSIVE
+    return HOLDS if len(verdicts) and (verdicts == HOLDS).all() else INCONCLUSIVE
 
 
 def verdict(row: dict, alpha: float, family: int) -> tuple[str, str]:
     """(verdict, reason in words) of one test's row."""
+    if row.get("no_spread"):
+        return INCONCLUSIVE, f"{row['cannot_judge']}: weighs neither way"
     if "cannot_judge" in row:
         return INCONCLUSIVE, row["cannot_judge"]
     difference, low, high = row["difference"], row["ci95_low"], row["ci95_high"]
