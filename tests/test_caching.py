@@ -1,4 +1,4 @@
-"""Issue 3: content-hash caching, exact reruns, bit-identical results, provenance."""
+"""Content-hash caching, exact reruns, bit-identical results, provenance."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""Issue 11: the learning-rate sweep. Unit tests on constructed tables, and one tiny
+"""The learning-rate sweep. Unit tests on constructed tables, and one tiny
 end-to-end sweep with the real snakemake on generated data."""
 
 import json
