@@ -7,9 +7,11 @@ The config is config/config.yaml with the given files merged on top, as snakemak
 data.datasets this reads the workflow's own outputs under results/ (default: this
 clone's) and recomputes nothing, so a bug in them cannot hide: histories.csv (every
 variant trained training.epochs epochs) and findings.csv (every finding that the config
-declares for the dataset is there, was evaluated, and holds). A finding added in YAML
-is checked with no change here. Prints every finding with its numbers; exits 1
-naming each that failed.
+declares for the dataset is there). Each finding that the config's
+``required_findings`` names must be ``holds``; any other finding fails only where the
+run contradicts it, and one whose evidence is inconclusive is printed with its reason,
+without failing. A finding added in YAML is checked with no change here. Prints every
+finding with its verdict and numbers; exits 1 naming each that failed.
 """
 
 import argparse
@@ -48,15 +50,21 @@ def checks(config: dict, results: Path, dataset: str):
         yield ("findings.csv has the declared findings", False,
                f"declared {declared}, written {written}: run the workflow again with this config")
         return
+    required = set(config.get("required_findings", []))
+    unknown = sorted(required - {finding["name"] for finding in config.get("findings", [])})
+    if unknown:
+        yield ("required_findings names declared findings", False,
+               f"{unknown} not under findings:; fix the names in required_findings")
+        return
     for name, rows in table.groupby("finding", sort=False):
         first = rows.iloc[0]
-        if pd.isna(first["holds"]):
-            yield f"{name}: {first['sentence']}", False, first["note"]
-            continue
+        state = first["verdict"]
+        passed = state == "holds" if name in required else state != "contradicted"
+        label = f"{name}{' (required)' if name in required else ''}: {state}: {first['sentence']}"
         numbers = "; ".join(
-            f"{row.check}: {row.value:.4g} vs {row.against_value:.4g} ({row.decided_by})"
-            for row in rows.itertuples())
-        yield f"{name}: {first['sentence']}", str(first["holds"]) == "True", numbers
+            f"{row.check} [{row.covers}]: {row.value:.4g} vs {row.against_value:.4g}: "
+            f"{row.check_verdict}: {row.reason}" for row in rows.itertuples())
+        yield label, passed, numbers
 
 
 def main(argv: list[str]) -> int:
@@ -66,17 +74,23 @@ def main(argv: list[str]) -> int:
     arguments = parser.parse_args(argv)
     config = merged_config(REPO, arguments.configfile)
     datasets = config["data"]["datasets"]
-    failed = []
+    failed, inconclusive = [], []
     for dataset in datasets:
         for name, passed, numbers in checks(config, arguments.results, dataset):
             print(f"{'ok  ' if passed else 'FAIL'} {dataset}: {name}: {numbers}")
             if not passed:
                 failed.append(f"{dataset}: {name} ({numbers})")
+            elif ": inconclusive: " in name:
+                inconclusive.append(f"{dataset}: {name}")
+    if inconclusive:
+        print("check_findings: inconclusive here (not required; their reasons above):\n  "
+              + "\n  ".join(inconclusive))
     if failed:
-        print("check_findings: the run contradicts the declared findings:\n  " + "\n  ".join(failed),
-              file=sys.stderr)
+        print("check_findings: the run does not support the declared findings:\n  "
+              + "\n  ".join(failed), file=sys.stderr)
         return 1
-    print(f"check_findings: every finding holds on {', '.join(datasets)}")
+    print(f"check_findings: every required finding holds and none is contradicted on "
+          f"{', '.join(datasets)}")
     return 0
 
 

@@ -49,8 +49,8 @@ def problems(config: dict, tuning: Path, dataset: str):
     if written != expected:
         found.append(f"{dataset} findings.csv has the rows {written}, expected {expected}")
     else:
-        print(findings[["finding", "setting", "holds", "check", "learning_rate", "value",
-                        "against_value"]].to_string(index=False))
+        print(findings[["finding", "setting", "verdict", "check", "check_verdict",
+                        "learning_rate", "value", "against_value", "grid_edge"]].to_string(index=False))
     return found
 
 

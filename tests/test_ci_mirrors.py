@@ -56,7 +56,8 @@ def test_an_unknown_dataset_is_refused_naming_it(tmp_path):
 @pytest.mark.e2e
 def test_ci_config_with_the_overlay_plans_the_study_from_the_local_copy(clone_beside_shared):
     """The overlay merges onto config/ci.yaml as .ci/run uses it: the study is planned
-    (2 epochs, MNIST only here) with the local copy as its mirror, no config error."""
+    (2 epochs, every variant on each of its seeds, MNIST only here) with the local copy
+    as its mirror, no config error."""
     write_overlay(clone_beside_shared, "mnist")
     result = subprocess.run(
         [SNAKEMAKE, "-n", "--configfile", "config/ci.yaml", ".ci/mirrors.yaml"],
@@ -64,4 +65,5 @@ def test_ci_config_with_the_overlay_plans_the_study_from_the_local_copy(clone_be
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     trainings = [wildcards for rule, wildcards in planned_jobs(result.stdout) if rule == "train"]
-    assert {job["dataset"] for job in trainings} == {"mnist"} and len(trainings) == 4
+    seeds = yaml.safe_load((REPO / "config" / "ci.yaml").read_text())["training"]["seeds"]
+    assert {job["dataset"] for job in trainings} == {"mnist"} and len(trainings) == 4 * len(seeds)

@@ -120,13 +120,13 @@ def test_the_loss_chart_has_a_panel_per_study_on_shared_axes(tmp_path):
     assert "a" in svg and "b" in svg
 
 
-def findings(holds: bool, difference: float) -> pd.DataFrame:
+def findings(verdict: str, difference: float) -> pd.DataFrame:
     """A study's findings.csv (ablation.findings.COLUMNS, no dataset column): one
-    finding decided by the point estimate."""
+    finding judged on the test images."""
     row = dict.fromkeys(FINDING_COLUMNS, "") | {
-        "finding": "relu_beats_sigmoid", "holds": holds, "check_holds": holds,
-        "check": "v2_relu's test accuracy above v1_sigmoid's", "difference": difference,
-        "decided_by": "point estimate (one seed)"}
+        "finding": "relu_beats_sigmoid", "verdict": verdict, "check_verdict": verdict,
+        "check": "v2_relu's test accuracy above v1_sigmoid's", "covers": "the test images",
+        "difference": difference, "reason": f"difference {difference:+.3g}"}
     return pd.DataFrame([row])
 
 
@@ -136,9 +136,9 @@ def test_each_row_comes_from_its_own_studys_files_in_declared_order(tmp_path):
     histories = pd.DataFrame({"dataset": "mnist", "variant": "v1_sigmoid", "seed": 0,
                               "epoch": [1], "loss": [1.0]})
     inputs = {"summaries": [], "findings": [], "histories": []}
-    for study, accuracy, holds in [("zeta", 0.2, False), ("alpha", 0.9, True)]:
+    for study, accuracy, verdict in [("zeta", 0.2, "contradicted"), ("alpha", 0.9, "holds")]:
         for kind, table in [("summaries", summary(accuracy, 1.0)), ("histories", histories),
-                            ("findings", findings(holds, accuracy - 0.5))]:
+                            ("findings", findings(verdict, accuracy - 0.5))]:
             inputs[kind].append(tmp_path / f"{study}-{kind}.csv")
             table.to_csv(inputs[kind][-1], index=False)
     settings = {"studies": [["zeta", [["training.epochs", 10], ["model.pooling", "max"]]],
@@ -154,12 +154,13 @@ def test_each_row_comes_from_its_own_studys_files_in_declared_order(tmp_path):
         ["zeta", 10, 0.2], ["alpha", 2, 0.9]]
     verdicts = pd.read_csv(outputs.findings)
     assert list(verdicts.columns) == [
-        "study", "training.epochs", "model.pooling", "dataset", "finding", "holds", "check",
-        "check_holds", "difference", "ci95_low", "ci95_high", "decided_by", "note"]
-    assert verdicts[["study", "model.pooling", "dataset", "holds", "difference",
-                     "decided_by"]].values.tolist() == [
-        ["zeta", "max", "mnist", False, pytest.approx(-0.3), "point estimate (one seed)"],
-        ["alpha", "avg", "mnist", True, pytest.approx(0.4), "point estimate (one seed)"]]
+        "study", "training.epochs", "model.pooling", "dataset", "finding", "verdict", "check",
+        "covers", "check_verdict", "difference", "ci95_low", "ci95_high", "p_value", "p_holm",
+        "reason"]
+    assert verdicts[["study", "model.pooling", "dataset", "verdict", "difference",
+                     "reason"]].values.tolist() == [
+        ["zeta", "max", "mnist", "contradicted", pytest.approx(-0.3), "difference -0.3"],
+        ["alpha", "avg", "mnist", "holds", pytest.approx(0.4), "difference +0.4"]]
 
 
 @pytest.fixture(scope="module")
@@ -246,8 +247,8 @@ def test_compare_needs_studies_and_a_bad_declaration_stops_before_any_job(clone)
 COMPARED = grid_studies(COMPARED_STUDIES["grid"])
 SUMMARY_COLUMNS = ["dataset", "variant", "test_accuracy_mean", "test_accuracy_std",
                    "test_loss_mean", "test_loss_std", "n_seeds", "training_seconds_mean"]
-VERDICT_COLUMNS = ["finding", "holds", "check", "check_holds", "difference", "ci95_low",
-                   "ci95_high", "decided_by", "note"]
+VERDICT_COLUMNS = ["finding", "verdict", "check", "covers", "check_verdict", "difference",
+                   "ci95_low", "ci95_high", "p_value", "p_holm", "reason"]
 
 
 @pytest.mark.e2e
@@ -297,7 +298,7 @@ def test_the_findings_table_gives_each_studys_own_verdicts(compared):
         rows = table[table["study"] == study]
         assert (rows["report.lecture_sample"] == keys["report.lecture_sample"]).all()
         own = pd.read_csv(compared.path(f"results/studies/{study}/mnist/findings.csv"))
-        assert len(own) > 0 and own["holds"].notna().all()
+        assert len(own) > 0 and own["verdict"].isin(["holds", "contradicted", "inconclusive"]).all()
         pd.testing.assert_frame_equal(rows[VERDICT_COLUMNS].reset_index(drop=True),
                                       own[VERDICT_COLUMNS])
 

@@ -1,12 +1,13 @@
-"""Several seeds and two datasets, end to end on tiny generated data
-(the `study` fixture of tests/conftest.py)."""
+"""Several seeds and two datasets, end to end on tiny generated data (the `study`
+fixture of tests/conftest.py)."""
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as scipy_stats
 
-from ablation.stats import welch_interval
 from conftest import TWO_VARIANT_FINDINGS
 from workflow_helpers import planned_jobs
 
@@ -45,19 +46,41 @@ def test_comparisons_have_welch_intervals(study):
 
 
 @pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
-def test_findings_with_two_seeds_decide_by_the_welch_interval(study, dataset):
+def test_findings_with_two_seeds_test_the_images_and_the_seeds_paired(study, dataset):
     findings = pd.read_csv(study.path(f"results/{dataset}/findings.csv"))
-    assert findings["finding"].tolist() == [item["name"] for item in TWO_VARIANT_FINDINGS]
+    assert list(dict.fromkeys(findings["finding"])) == [item["name"] for item in TWO_VARIANT_FINDINGS]
     final = pd.read_csv(study.path(f"results/{dataset}/histories.csv")).query("epoch == 2")
-    accuracy = final.groupby("variant")["test_accuracy"].apply(list)
-    row = findings.set_index("finding").loc["relu_beats_sigmoid"]
-    interval = welch_interval(accuracy["v2_relu"], accuracy["v1_sigmoid"])
-    if interval is None:  # identical seeds: no spread
-        assert row["decided_by"] == "point estimate (no spread across seeds)"
+    accuracy = final.set_index(["variant", "seed"])["test_accuracy"]
+    on_images, on_seeds = findings[findings["finding"] == "relu_beats_sigmoid"].itertuples()
+    assert (on_images.covers, on_seeds.covers) == ("the test images", "the seeds")
+
+    # The seeds: both variants trained seeds 0 and 1, so the test pairs them.
+    relu, sigmoid = ([accuracy[(variant, seed)] for seed in (0, 1)]
+                     for variant in ("v2_relu", "v1_sigmoid"))
+    assert on_seeds.test == "t test paired by seed"
+    differences = np.subtract(relu, sigmoid)
+    if differences[0] == differences[1]:
+        assert on_seeds.check_verdict == "inconclusive" and "no seed-to-seed spread" in on_seeds.reason
     else:
-        assert (row["ci95_low"], row["ci95_high"]) == pytest.approx((interval["ci_low"], interval["ci_high"]))
-        assert row["holds"] == (interval["ci_low"] > 0)
-        assert row["decided_by"].startswith("whole 95% Welch interval")
+        result = scipy_stats.ttest_rel(relu, sigmoid)
+        assert (on_seeds.ci95_low, on_seeds.ci95_high, on_seeds.p_value) == pytest.approx(
+            (*result.confidence_interval(0.95), result.pvalue))
+
+    # The test images: each image's vote over the two seeds, ties dropped.
+    def right(variant):
+        return np.mean([pd.read_csv(study.path(
+            f"results/{dataset}/predictions/{variant}/seed{seed}.csv")).eval("label == predicted")
+            for seed in (0, 1)], axis=0)
+
+    votes = right("v2_relu") - right("v1_sigmoid")
+    better, worse = int((votes > 0).sum()), int((votes < 0).sum())
+    assert on_images.images == better + worse
+    assert on_images.p_value == pytest.approx(scipy_stats.binomtest(better, better + worse).pvalue)
+    assert on_images.difference == pytest.approx(np.mean(relu) - np.mean(sigmoid), abs=1e-6)
+    # One family: every p-value of this findings.csv, adjusted together.
+    tested = findings["p_value"].notna()
+    assert f"Holm over the {tested.sum()} tests of this table" in on_images.reason
+    assert (findings.loc[tested, "p_holm"] >= findings.loc[tested, "p_value"]).all()
 
 
 def test_cross_dataset_figure_and_class_names(study):

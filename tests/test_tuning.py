@@ -1,4 +1,4 @@
-"""The learning-rate sweep: Unit tests on constructed tables, and one tiny
+"""The learning-rate sweep. Unit tests on constructed tables, and one tiny
 end-to-end sweep with the real snakemake on generated data."""
 
 import json
@@ -18,6 +18,7 @@ from ablation.integrity import file_sha256
 from ablation.selection import (
     collect_sweep,
     compare_tuned,
+    grid_edge,
     runs_to_test,
     select_rates,
     summarize_sweep,
@@ -214,7 +215,7 @@ def test_welch_intervals_match_scipy():
 # The sweep's training losses at epochs 1 and 2 of each run in TEST, per seed.
 SWEEP_LOSSES = {
     ("v1_sigmoid", "default"): [(2.0, 0.50), (2.1, 0.55), (2.2, 0.60)],
-    ("v2_relu", "default"): [(0.4, 0.10), (0.5, 0.12), (0.6, 0.14)],
+    ("v2_relu", "default"): [(0.4, 0.10), (0.55, 0.12), (0.6, 0.14)],
     ("v1_sigmoid", "tuned"): [(0.4, 0.20), (0.5, 0.25), (0.6, 0.30)],
     ("v2_relu", "tuned"): [(0.3, 0.10), (0.5, 0.12), (0.7, 0.14)],
 }
@@ -246,45 +247,79 @@ def test_sweep_values_are_the_losses_of_each_epoch_and_the_test_accuracy_after_t
     assert values.loc[("v2_relu", 2, 2), "test_accuracy"] == 0.980
 
 
+RULES = {"alpha": 0.05, "min_seeds": 2}
+# What tuning_select says of the rates: v3_no_pooling's best is the smallest swept.
+SELECTED = pd.DataFrame({"variant": VARIANTS, "grid_edge": [
+    math.nan, math.nan, "the smallest rate swept: the optimum may lie beyond the grid", math.nan]})
+
+
 def test_verdicts_at_the_default_and_the_tuned_rates():
-    table = sweep_verdicts(TEST, SWEEP_HISTORIES, SWEEP_FINDINGS, num_classes=10, epochs=2)
+    table = sweep_verdicts(TEST, SWEEP_HISTORIES, SWEEP_FINDINGS, 10, 2, RULES, SELECTED)
     assert table[["finding", "setting"]].values.tolist() == [
         [finding["name"], setting] for finding in SWEEP_FINDINGS for setting in ("default", "tuned")]
     table = table.set_index(["finding", "setting"])
-    holds = table["holds"].to_dict()
-    assert {key: holds[key] for key in list(holds)[:6]} == {
-        ("relu_above", "default"): True,
+    states = table["verdict"].to_dict()
+    assert {key: states[key] for key in list(states)[:6]} == {
+        ("relu_above", "default"): "holds",
         # ReLU's edge vanishes once the sigmoid net gets its own rate.
-        ("relu_above", "tuned"): False,
-        ("no_pooling_near_chance", "default"): True,
-        ("no_pooling_near_chance", "tuned"): False,
-        ("relu_loss_below", "default"): True,
+        ("relu_above", "tuned"): "inconclusive",
+        ("no_pooling_near_chance", "default"): "holds",
+        ("no_pooling_near_chance", "tuned"): "contradicted",
+        ("relu_loss_below", "default"): "holds",
         # Means 0.5 and 0.5 after the first epoch at the tuned rates.
-        ("relu_loss_below", "tuned"): False,
+        ("relu_loss_below", "tuned"): "inconclusive",
     }
     row = table.loc[("relu_above", "tuned")]
     assert (row["learning_rate"], row["reference_learning_rate"]) == (0.003, 0.01)
     assert row["value"] == pytest.approx((0.979 + 0.975 + 0.980) / 3)
-    interval = scipy_stats.ttest_ind([0.979, 0.975, 0.980], [0.975, 0.978, 0.976],
-                                     equal_var=False).confidence_interval(0.95)
-    assert (row["ci95_low"], row["ci95_high"]) == (pytest.approx(interval.low),
-                                                   pytest.approx(interval.high))
+    # The same seeds on both sides: paired by seed.
+    result = scipy_stats.ttest_rel([0.979, 0.975, 0.980], [0.975, 0.978, 0.976])
+    interval = result.confidence_interval(0.95)
+    assert (row["ci95_low"], row["ci95_high"], row["p_value"]) == pytest.approx(
+        (interval.low, interval.high, result.pvalue))
+    # Both settings are one family: 6 tests (the others cannot be evaluated).
+    assert table["p_value"].notna().sum() == 6 and "Holm over the 6 tests" in row["reason"]
     row = table.loc[("relu_loss_below", "default")]
-    assert (row["value"], row["against_value"]) == (pytest.approx(0.5), pytest.approx(2.1))
+    assert (row["value"], row["against_value"]) == (pytest.approx(0.5167, abs=1e-4), pytest.approx(2.1))
+    # The tuned rate at the grid's edge is named; the default rate is no selection.
+    assert table.loc[("no_pooling_near_chance", "tuned"), "grid_edge"].endswith(
+        "the optimum may lie beyond the grid")
+    assert table.loc[("no_pooling_near_chance", "default"), "grid_edge"] == ""
     # The test set is read once, after the last epoch; the sweep trains 2 epochs.
     for finding, reason in [("accuracy_after_epoch_1", "did not measure the test accuracy at epoch 1"),
                             ("loss_at_epoch_3", "epoch 3 is beyond this run's 2 epochs")]:
         for setting in ("default", "tuned"):
-            assert pd.isna(table.loc[(finding, setting), "holds"])
-            assert reason in table.loc[(finding, setting), "note"]
+            assert table.loc[(finding, setting), "verdict"] == "inconclusive"
+            assert reason in table.loc[(finding, setting), "reason"]
 
 
-def test_with_one_seed_the_point_estimate_decides():
+def test_with_one_seed_no_verdict_rests_on_a_point_estimate():
     one_seed = TEST[TEST["seed"] == 0]
-    table = sweep_verdicts(one_seed, SWEEP_HISTORIES, SWEEP_FINDINGS[:1], num_classes=10, epochs=2)
+    table = sweep_verdicts(one_seed, SWEEP_HISTORIES, SWEEP_FINDINGS[:1], 10, 2, RULES, SELECTED)
     row = table.set_index(["finding", "setting"]).loc[("relu_above", "tuned")]
-    assert row["holds"] and row["decided_by"] == "point estimate (one seed)"
+    assert row["verdict"] == "inconclusive"
+    assert row["reason"] == "one seed: no seed-to-seed spread to judge a test accuracy by"
     assert math.isnan(row["ci95_low"])
+
+
+def test_a_diverged_seed_of_the_sweep_is_left_out_by_name():
+    diverged = TEST.copy()
+    lost = (diverged["variant"] == "v2_relu") & (diverged["setting"] == "default") & (
+        diverged["seed"] == 2)
+    diverged.loc[lost, ["diverged", "test_accuracy"]] = [True, math.nan]
+    table = sweep_verdicts(diverged, SWEEP_HISTORIES, SWEEP_FINDINGS[:1], 10, 2, RULES, SELECTED)
+    row = table.set_index(["finding", "setting"]).loc[("relu_above", "default")]
+    assert row["seeds_left_out"] == "v2_relu seed 2 (diverged)" and row["n"] == 2
+    assert row["test"].startswith("Welch")
+
+
+def test_a_rate_at_an_end_of_the_grid_is_flagged():
+    selected = select_rates(summarize_sweep(SWEEP, ["a", "b"]), 0.001).set_index("variant")
+    assert selected.loc["a", "grid_edge"] == ("the smallest rate swept: the optimum may lie "
+                                              "beyond the grid")
+    assert selected.loc["b", "grid_edge"] == ""  # 0.01, between 0.001 and 0.1
+    assert grid_edge(0.1, [0.001, 0.01, 0.1]).startswith("the largest rate swept")
+    assert grid_edge(0.01, [0.01]) == ""  # one rate: no grid to lie beyond
 
 
 # --- end to end ------------------------------------------------------------------
@@ -328,7 +363,7 @@ def test_the_sweep_writes_tables_figures_and_verdicts(sweep):
     assert findings[["finding", "setting"]].values.tolist() == [
         [finding["name"], setting] for finding in TWO_VARIANT_FINDINGS
         for setting in ("default", "tuned")]
-    assert findings["holds"].notna().all()
+    assert set(findings["verdict"]) <= {"holds", "contradicted", "inconclusive"}
     for figure in ("learning_rate_sweep", "loss_at_selected_rates"):
         for extension in ("png", "svg"):
             assert (tuned / "figures" / f"{figure}.{extension}").stat().st_size > 5000

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from ablation.architecture import UnbuildableVariant, forward_cost, shape_text
 from ablation.errors import ConfigError
-from ablation.findings import EXPECTATIONS, LAST, PARAMETERS
+from ablation.findings import EXPECTATIONS, LAST, PARAMETERS, references
 from ablation.idx import IMAGE_SHAPE
 
 MODEL_KEYS_NOT_IN_SPEC = {"description"}
@@ -119,13 +119,14 @@ def check_findings(config: dict) -> None:
         if name in names:
             refuse("name", "is declared twice; every finding needs its own name")
         names.append(name)
-        for role in ("variant", "reference"):
-            if role in finding and finding[role] not in variants:
-                refuse(role, f"names {finding[role]!r}, which is not a variant of this study "
-                             f"({', '.join(variants)}); fix the name, add the variant under "
-                             "variants, or leave the finding out (a config that trains fewer "
-                             "variants declares its own findings: list)")
-        if finding.get("reference") == finding["variant"]:
+        for role, named in (("variant", [finding["variant"]]), ("reference", references(finding))):
+            for variant in named:
+                if variant not in variants:
+                    refuse(role, f"names {variant!r}, which is not a variant of this study "
+                                 f"({', '.join(variants)}); fix the name, add the variant under "
+                                 "variants, or leave the finding out (a config that trains fewer "
+                                 "variants declares its own findings: list)")
+        if finding["variant"] in references(finding):
             refuse("reference", "compares a variant with itself; name another variant")
         expect, measure = finding["expect"], finding["measure"]
         rule = EXPECTATIONS[expect]

@@ -58,7 +58,8 @@ def plot_loss_comparison(histories: pd.DataFrame, variant_order, paths, *, split
                     stats["epoch"], stats["low"], stats["high"],
                     color=line.get_color(), alpha=0.2, linewidth=0,
                 )
-    loss_axis.set(xlabel="epoch", ylabel="training loss", title=loss_title)
+    loss_axis.set(xlabel="epoch", ylabel="training loss (mean over the epoch's batches)",
+                  title=loss_title)
     accuracy_axis.set(xlabel="epoch", ylabel=f"{evaluated} accuracy",
                       title=f"{evaluated.capitalize()} accuracy")
     for axis in (loss_axis, accuracy_axis):

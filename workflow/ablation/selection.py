@@ -6,7 +6,7 @@ import math
 import pandas as pd
 
 from ablation import metrics
-from ablation.findings import verdicts
+from ablation.findings import COLUMNS, evidence_rows, judged
 from ablation.integrity import verified_record
 from ablation.stats import welch_interval
 
@@ -61,7 +61,8 @@ def summarize_sweep(finals: pd.DataFrame, variant_order) -> pd.DataFrame:
 
 def select_rates(sweep: pd.DataFrame, default_rate: float) -> pd.DataFrame:
     """Per variant, the learning rate with the best mean validation accuracy among the
-    points that did not diverge; on a tie the smaller rate."""
+    points that did not diverge; on a tie the smaller rate. ``grid_edge`` says when it
+    is the smallest or the largest rate swept."""
     rows = []
     for variant, points in sweep.groupby("variant", sort=True, observed=True):
         finite = points[~points["diverged"]]
@@ -82,8 +83,19 @@ def select_rates(sweep: pd.DataFrame, default_rate: float) -> pd.DataFrame:
             "default_learning_rate": default_rate,
             f"default_{mean}": default[mean],
             "default_diverged": bool(default["diverged"]),
+            "grid_edge": grid_edge(best["learning_rate"], points["learning_rate"]),
         })
     return pd.DataFrame(rows)
+
+
+def grid_edge(rate: float, swept) -> str:
+    """What to say of a selected rate at an end of the swept ones ("" inside them)."""
+    if len(set(swept)) < 2:
+        return ""
+    for end, words in ((min(swept), "smallest"), (max(swept), "largest")):
+        if rate == end:
+            return f"the {words} rate swept: the optimum may lie beyond the grid"
+    return ""
 
 
 def runs_to_test(selected: pd.DataFrame, seeds) -> list[dict]:
@@ -138,28 +150,43 @@ def difference(runs: pd.DataFrame, reference: pd.DataFrame) -> dict:
 
 
 def sweep_verdicts(test: pd.DataFrame, histories: pd.DataFrame, findings: list[dict],
-                   num_classes: int, epochs: int) -> pd.DataFrame:
+                   num_classes: int, epochs: int, rules: dict,
+                   selected: pd.DataFrame) -> pd.DataFrame:
     """The config's findings (ablation/findings.py) at the default rate and at the tuned
-    rates, on the runs that the test set evaluated. Training loss comes from the sweep's
-    histories at any of its ``epochs``; test accuracy exists only after the last epoch
-    (the test set is read once), so a finding on test accuracy at another epoch, or
-    on an epoch beyond the sweep's, is listed as not evaluated."""
-    tables = []
+    rates, on the runs that the test set evaluated, judged as one family (both
+    settings). Training loss comes from the sweep's histories at any of its ``epochs``;
+    test accuracy exists only after the last epoch (the test set is read once, and
+    per-image results are not kept: the tests are across seeds only), so a finding on
+    test accuracy at another epoch, or on an epoch beyond the sweep's, is listed as
+    not evaluated. A variant whose tuned rate lies at an edge of the grid
+    (``selected``) says so in ``grid_edge``."""
+    rows = []
     for setting in ("default", "tuned"):
         runs = test[test["setting"] == setting]
-        table = verdicts(findings, sweep_values(runs, histories, epochs), num_classes, epochs)
-        rates = runs.groupby("variant")["learning_rate"].first()
-        table.insert(2, "setting", setting)
-        table.insert(table.columns.get_loc("reference"), "learning_rate",
-                     table["variant"].map(rates))
-        table.insert(table.columns.get_loc("measure"), "reference_learning_rate",
-                     table["reference"].map(rates))
-        tables.append(table)
+        rows += [row | {"setting": setting} for row in
+                 evidence_rows(findings, sweep_values(runs, histories, epochs), num_classes,
+                               epochs, rules)]
+    table = judged(rows, rules, columns=[*COLUMNS[:2], "setting", *COLUMNS[2:]],
+                   by=("finding", "setting"))
+    settings = table["setting"]
+    rates = test.groupby(["setting", "variant"])["learning_rate"].first()
+
+    def rate(variant_column):
+        return [rates.get((setting, variant), math.nan)
+                for setting, variant in zip(settings, table[variant_column])]
+
+    table.insert(table.columns.get_loc("reference"), "learning_rate", rate("variant"))
+    # A reference names one variant in each row of a check against it (``against``).
+    table.insert(table.columns.get_loc("measure"), "reference_learning_rate", rate("against"))
+    at_edge = selected.set_index("variant")["grid_edge"].fillna("")
+    table["grid_edge"] = [
+        at_edge.get(variant, "") if setting == "tuned" else ""
+        for setting, variant in zip(settings, table["variant"])]
     # Each finding's rows together, in the config's order, the default rate first.
     order = {finding["name"]: index for index, finding in enumerate(findings)}
-    return pd.concat(tables, ignore_index=True).sort_values(
+    return table.sort_values(
         ["finding", "setting"], key=lambda column: column.map(order) if column.name == "finding"
-        else column, ignore_index=True)
+        else column, ignore_index=True, kind="stable")
 
 
 def sweep_values(runs: pd.DataFrame, histories: pd.DataFrame, epochs: int) -> pd.DataFrame:

@@ -5,8 +5,6 @@ from __future__ import annotations
 # pandas is imported in the functions that use it: Snakemake imports this module
 # in every call, to check the config, where pandas would cost a quarter second.
 
-import math
-
 from ablation import metrics
 from ablation.integrity import verified_record
 
@@ -68,52 +66,24 @@ def summarize(histories: pd.DataFrame, variant_order: list[str]) -> pd.DataFrame
 
 
 def welch_interval(sample: list[float], baseline: list[float], confidence: float = 0.95):
-    """Difference of means with Welch's t interval; None when it cannot be computed."""
+    """Difference of means with Welch's t interval (SciPy's); None when it cannot be
+    computed: fewer than 2 values a side, or no spread beyond rounding."""
     from scipy import stats
 
-    n1, n2 = len(sample), len(baseline)
-    if n1 < 2 or n2 < 2:
+    from ablation.evidence import agree_to_rounding
+
+    if len(sample) < 2 or len(baseline) < 2:
         return None
-    mean1, mean2 = sum(sample) / n1, sum(baseline) / n2
-    var1 = sum((x - mean1) ** 2 for x in sample) / (n1 - 1)
-    var2 = sum((x - mean2) ** 2 for x in baseline) / (n2 - 1)
-    se2 = var1 / n1 + var2 / n2
-    difference = mean1 - mean2
-    if se2 == 0:
+    if agree_to_rounding(sample) and agree_to_rounding(baseline):
         return None
-    df = se2**2 / ((var1 / n1) ** 2 / (n1 - 1) + (var2 / n2) ** 2 / (n2 - 1))
-    half_width = stats.t.ppf(0.5 + confidence / 2, df) * math.sqrt(se2)
-    p_value = 2 * stats.t.sf(abs(difference) / math.sqrt(se2), df)
+    result = stats.ttest_ind(sample, baseline, equal_var=False)
+    interval = result.confidence_interval(confidence)
     return {
-        "difference": difference,
-        "ci_low": difference - half_width,
-        "ci_high": difference + half_width,
-        "df": df,
-        "p_value": p_value,
-    }
-
-
-def mean_interval(sample: list[float], value: float, confidence: float = 0.95):
-    """The mean of ``sample`` minus ``value`` with its one-sample t interval; None when
-    it cannot be computed (fewer than 2 values, or no spread)."""
-    from scipy import stats
-
-    n = len(sample)
-    if n < 2:
-        return None
-    mean = sum(sample) / n
-    variance = sum((x - mean) ** 2 for x in sample) / (n - 1)
-    if variance == 0:
-        return None
-    se = math.sqrt(variance / n)
-    difference = mean - value
-    half_width = stats.t.ppf(0.5 + confidence / 2, n - 1) * se
-    return {
-        "difference": difference,
-        "ci_low": difference - half_width,
-        "ci_high": difference + half_width,
-        "df": n - 1,
-        "p_value": 2 * stats.t.sf(abs(difference) / se, n - 1),
+        "difference": sum(sample) / len(sample) - sum(baseline) / len(baseline),
+        "ci_low": float(interval.low),
+        "ci_high": float(interval.high),
+        "df": float(result.df),
+        "p_value": float(result.pvalue),
     }
 
 

@@ -166,11 +166,11 @@ SUMMARY_COLUMNS = [
     "n_seeds", "training_seconds_mean",
 ]
 # What findings.csv of the comparison keeps of each study's findings.csv: the verdicts
-# as the study gave them (one row per check; most findings have one), the difference
-# and interval behind each, and what decided it.
+# as the study gave them (one row per test of each check), the difference, interval and
+# p-values behind each, and the reason in words. Each study is its own family.
 FINDING_COLUMNS = [
-    "dataset", "finding", "holds", "check", "check_holds", "difference", "ci95_low",
-    "ci95_high", "decided_by", "note",
+    "dataset", "finding", "verdict", "check", "covers", "check_verdict", "difference",
+    "ci95_low", "ci95_high", "p_value", "p_holm", "reason",
 ]
 
 

@@ -10,9 +10,12 @@ from ablation.selection import VALIDATION_ACCURACY
 def plot_learning_rate_sweep(sweep: pd.DataFrame, selected: pd.DataFrame,
                              default_rate: float, variant_order, paths) -> None:
     """Final validation accuracy against learning rate (log axis), one line per variant
-    with ±1 std bands; each variant's selected rate ringed, diverged points as × at 0."""
+    with ±1 std bands; each variant's selected rate ringed, diverged points as × at 0;
+    the title names the variants selected at an edge of the grid."""
     figure, axis = plt.subplots(figsize=(7.5, 4.5))
     chosen = selected.set_index("variant")["learning_rate"]
+    at_edge = [variant for variant, edge in zip(selected["variant"], selected["grid_edge"])
+               if isinstance(edge, str) and edge]
     marked_divergence = False
     mean, std = f"{VALIDATION_ACCURACY}_mean", f"{VALIDATION_ACCURACY}_std"
     for variant in variant_order:
@@ -38,7 +41,9 @@ def plot_learning_rate_sweep(sweep: pd.DataFrame, selected: pd.DataFrame,
     axis.scatter([], [], s=220, facecolors="none", edgecolors="black", label="selected rate")
     axis.set_xscale("log")
     axis.set(xlabel="learning rate (Adam)", ylabel="final validation accuracy", ylim=(-0.03, 1.03),
-             title="Learning-rate sweep, selected on the validation split")
+             title="Learning-rate sweep, selected on the validation split" + (
+                 f"\n{', '.join(at_edge)}: best at an edge; the optimum may lie beyond the grid"
+                 if at_edge else ""))
     axis.grid(alpha=0.3, which="both")
     axis.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8)
     save_figure(figure, paths)

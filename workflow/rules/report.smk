@@ -63,12 +63,27 @@ rule aggregate:
 rule findings:
     input:
         histories=rules.aggregate.output.histories,
+        # Each test image's right or wrong, for the tests on the test images.
+        predictions=expand(
+            rules.train.output.predictions,
+            variant=list(VARIANT_SPECS),
+            seed=SEEDS,
+            allow_missing=True,
+        ),
+        provenance=expand(
+            rules.train.output.provenance,
+            variant=list(VARIANT_SPECS),
+            seed=SEEDS,
+            allow_missing=True,
+        ),
         settings=get_settings(
             "findings",
             lambda wildcards: {
+                "runs": RUN_GRID,
                 "findings": get_findings(wildcards.dataset),
                 "num_classes": get_dataset_info(wildcards.dataset)["num_classes"],
                 "epochs": config["training"]["epochs"],
+                "evidence": config["evidence"],
             },
         ),
     output:

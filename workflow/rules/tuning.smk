@@ -162,6 +162,7 @@ rule tuning_compare:
     input:
         test=rules.tuning_test.output.test,
         histories=rules.tuning_select.output.histories,
+        selected=rules.tuning_select.output.selected,
         settings=get_settings(
             "tuning_compare",
             lambda wildcards: {
@@ -170,6 +171,7 @@ rule tuning_compare:
                 "num_classes": get_dataset_info(wildcards.dataset)["num_classes"],
                 "findings": get_findings(wildcards.dataset),
                 "epochs": TUNING["epochs"],
+                "evidence": config["evidence"],
             },
         ),
     output:

@@ -6,8 +6,15 @@ log_to(snakemake.log[0])
 settings = read_settings(snakemake.input.settings)
 write_findings(
     snakemake.input.histories,
+    runs=[
+        {"variant": variant, "seed": seed, "predictions": predictions, "provenance": sidecar}
+        for (variant, seed), predictions, sidecar in zip(
+            settings["runs"], snakemake.input.predictions, snakemake.input.provenance
+        )
+    ],
     findings=settings["findings"],
     num_classes=settings["num_classes"],
     epochs=settings["epochs"],
+    rules=settings["evidence"],
     output=snakemake.output.findings,
 )

@@ -16,4 +16,6 @@ sweep_verdicts(
     settings["findings"],
     settings["num_classes"],
     settings["epochs"],
+    settings["evidence"],
+    pd.read_csv(snakemake.input.selected),
 ).to_csv(snakemake.output.findings, index=False)
