@@ -2,7 +2,7 @@
 run as its crawler runs them, in an environment holding Snakemake and snakefmt alone
 (tests/snakemake_only.py), and the tiny study run in .test/ with --directory, as the
 Snakemake workflow template's CI runs a workflow's test case. (A module read from a
-git source at a tag: tests/test_module.py.)"""
+git source at a tag: tests/test_module.py; from github(...), here, with Snakemake alone.)"""
 
 import json
 import os
@@ -14,6 +14,7 @@ import yaml
 
 from conftest import REPO, Workflow, make_clone
 from snakemake_only import snakemake_only_environment
+from test_module import TAG, module_project_directory, released_repository
 
 # What the jobs import and the parse must not need.
 JOB_PACKAGES = ["numpy", "pandas", "tensorflow", "keras", "matplotlib", "nbconvert", "scipy",
@@ -80,6 +81,26 @@ def test_a_dry_run_needs_only_snakemake_and_the_software_identity_is_its_environ
     assert "train" in plan.stdout
     settings = json.loads((clone / "results/mnist/settings/train/0-v1_sigmoid.json").read_text())
     assert "tensorflow" not in json.dumps(settings.get("software", {}))
+
+
+@pytest.mark.e2e
+def test_snakedeploys_module_from_github_at_a_tag_plans_the_study_with_snakemake_alone(
+        snakemake_only, tmp_path):
+    """docs/module.md's Snakefile as snakedeploy writes it, `github(...)` at a tag, offline:
+    Snakemake's own clone of the repository (where it keeps the clones that github()
+    reads, under $XDG_CACHE_HOME) is made beforehand, so it fetches nothing."""
+    python, _, env = snakemake_only
+    clones = tmp_path / "xdg" / "snakemake" / "snakemake" / "source-cache" / "snakemake-git-cache"
+    subprocess.run(["git", "clone", "-q", "--bare", str(released_repository(tmp_path)),
+                    str(clones / "github.com" / "someone" / "mnist-ablation")],
+                   check=True, capture_output=True)
+    source = f'github("someone/mnist-ablation", path="workflow/Snakefile", tag="{TAG}")'
+    project = module_project_directory(tmp_path / "project", source)
+    plan = run(python, ["-m", "snakemake", "--dry-run", "--cores", "2"], project,
+               env | {"XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    assert plan.returncode == 0, plan.stderr
+    assert {"train", "lecture", "findings"} <= set(re.findall(r"^(?:local)?rule (\w+):", plan.stdout, re.M))
+    assert list(project.glob(".snakemake/workflow-source/*/ablation/config.py"))
 
 
 @pytest.mark.e2e
