@@ -53,6 +53,7 @@ GENERATED = shutil.ignore_patterns(".git", ".venv*", "results", "resources", "lo
                                    ".ci-cache")
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 TINY_CONFIG = yaml.safe_load((REPO / ".test" / "config" / "config.yaml").read_text())
+TINY_DATA = ".test/data/mnist"
 VARIANTS = list(variant_specs(CONFIG))
 # The study as `make run` runs it.
 STUDY_CORES = "4"
@@ -91,15 +92,16 @@ def snakemake(directory: Path, cache: Path, *args, log: Path | None = None) -> d
 
 
 def config_args(directory: Path, plan: dict) -> list[str]:
-    """--configfile arguments for a clone: the tiny study's config with --tiny, else an
-    overlay that names the mirror, if one was given."""
-    if plan["tiny"]:
-        return ["--configfile", ".test/config/config.yaml"]
-    if not plan["mirror"]:
+    """--configfile arguments for a clone: an overlay that names the mirror, if one was
+    given, after the tiny study's config with --tiny (whose data, named from .test/,
+    is named from the clone's root here)."""
+    tiny = [".test/config/config.yaml"] if plan["tiny"] else []
+    mirror = TINY_DATA if plan["tiny"] else plan["mirror"]
+    if not mirror:
         return []
     (directory / "config" / "bench.yaml").write_text(
-        yaml.safe_dump({"data": {"sources": {"mnist": {"mirrors": [plan["mirror"]]}}}}))
-    return ["--configfile", "config/bench.yaml"]
+        yaml.safe_dump({"data": {"sources": {"mnist": {"mirrors": [mirror]}}}}))
+    return ["--configfile", *tiny, "config/bench.yaml"]
 
 
 def study_round(plan: dict, round_number: int, threads: int | None = None) -> dict:
@@ -397,7 +399,7 @@ def main():
         # --tiny checks the loop on one variant: each run starts TensorFlow.
         "thread_variants": ["v2_relu"] if tiny else VARIANTS,
     }
-    plan["source"] = (".test/data/mnist (--tiny)" if tiny
+    plan["source"] = (f"{TINY_DATA} (--tiny)" if tiny
                       else options.mirror or "the default mirrors of config/config.yaml")
     progress(f"MNIST from {plan['source']} (choose with --mirror DIR)")
     WORK.mkdir(parents=True, exist_ok=True)

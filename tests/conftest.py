@@ -22,6 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 # is by `base`, and its generated data, which test_tinydata keeps equal to tinydata's.
 TEST_CONFIG = REPO / ".test" / "config" / "config.yaml"
 TEST_DATA = REPO / ".test" / "data" / "mnist"
+# The tiny data as a run from a clone's root names it (.test's config names it from .test/).
+TEST_DATA_FROM_ROOT = str(TEST_DATA.relative_to(REPO))
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 # What a fresh clone holds: everything but generated and local-only paths.
 NOT_IN_CLONE = shutil.ignore_patterns(
@@ -169,12 +171,13 @@ def make_clone(destination) -> Path:
 
 
 def tiny_config(mirrors=None, sha256=None, lecture=False, **training) -> dict:
-    """The tiny study's config, .test/config/config.yaml, with other mirrors, hashes
-    or training settings on top (merged as snakemake merges a second --configfile).
+    """The tiny study's config, .test/config/config.yaml, for a run from a clone's
+    root (or with other mirrors), other hashes or training settings on top (merged as
+    snakemake merges a second --configfile).
     The lecture notebook runs only where a test looks at it (`base`, `warm_clone`, the
     SLURM test): a kernel start per run."""
     config = yaml.safe_load(TEST_CONFIG.read_text())
-    source = {"mirrors": mirrors, "sha256": sha256}
+    source = {"mirrors": mirrors or [TEST_DATA_FROM_ROOT], "sha256": sha256}
     update_config(config, {
         "data": {"sources": {"mnist": {k: v for k, v in source.items() if v is not None}}},
         "training": training,
@@ -285,13 +288,13 @@ def background_studies(request, tmp_path_factory):
 
 @shared_study
 def base(root):
-    """A clone that has run the tiny study once as .test/config/config.yaml has it
-    (the lecture included): 1 epoch, --cores 4. Later runs use config/tiny.yaml,
-    which holds the same settings."""
+    """A clone that has run the tiny study once, as .test/config/config.yaml has it
+    (the lecture included) from the clone's root: 1 epoch, --cores 4, with
+    config/tiny.yaml, which later runs use too."""
     (root / "cache").mkdir()
     flow = Workflow(make_clone(root / "clone"), root / "cache")
     flow.write_config(tiny_config(lecture=True))
-    flow.first_run = flow.run("--cores", "4", "--configfile", ".test/config/config.yaml")
+    flow.first_run = flow.run("--cores", "4", "--configfile", "config/tiny.yaml")
     return flow
 
 

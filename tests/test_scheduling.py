@@ -8,7 +8,7 @@ import yaml
 
 from ablation.architecture import forward_cost
 from ablation.config import variant_specs
-from ablation.idx import IMAGE_SHAPE
+from ablation.datasets import IMAGE_SHAPE
 from conftest import REPO, Workflow, make_clone, tiny_config
 from workflow_helpers import planned_jobs
 

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 from ablation.architecture import UnbuildableVariant, forward_cost, shape_text
+from ablation.datasets import IMAGE_SHAPE
 from ablation.errors import ConfigError
 from ablation.findings import EXPECTATIONS, LAST, PARAMETERS, references
-from ablation.idx import IMAGE_SHAPE
 
 MODEL_KEYS_NOT_IN_SPEC = {"description"}
 

@@ -1,4 +1,5 @@
-"""The files an MNIST-style dataset consists of, and one digest naming its content.
+"""The files an MNIST-style dataset consists of, its images' shape, and one digest
+naming its content.
 
 Kept free of heavy imports: Snakemake's DAG check imports this module.
 """
@@ -12,6 +13,8 @@ SPLIT_FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 FILE_NAMES = [name for pair in SPLIT_FILES.values() for name in pair]
+# Height, width and channels of the images of every MNIST-style dataset.
+IMAGE_SHAPE = (28, 28, 1)
 
 
 def dataset_digest(sha256_by_file: dict[str, str]) -> str:

@@ -9,6 +9,8 @@ import struct
 
 import numpy as np
 
+from ablation.datasets import IMAGE_SHAPE
+
 UNSIGNED_BYTE = 0x08
 IMAGES_MAGIC = 2051  # 0x00000803: uint8, 3 dimensions
 LABELS_MAGIC = 2049  # 0x00000801: uint8, 1 dimension
@@ -46,9 +48,6 @@ def parse_idx(raw: bytes, name: str, expected_magic: int) -> np.ndarray:
         )
     return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape)
 
-
-# Height, width and channels of the images of every MNIST-style dataset.
-IMAGE_SHAPE = (28, 28, 1)
 
 
 def read_images(raw: bytes, name: str) -> np.ndarray:

@@ -4,7 +4,7 @@ import keras
 from keras import layers
 
 from ablation.architecture import layer_plan
-from ablation.idx import IMAGE_SHAPE
+from ablation.datasets import IMAGE_SHAPE
 
 POOLING_LAYERS = {"avg": layers.AveragePooling2D, "max": layers.MaxPooling2D}
 

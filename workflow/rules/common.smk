@@ -11,17 +11,15 @@ from snakemake.utils import min_version, validate
 # guarantees rest on its behaviour, which has changed between releases.
 min_version("9.27.1")
 
-# The logic lives in the package workflow/ablation. PYTHONPATH carries it to the
-# rule scripts, which run in their own Python processes. The path comes from this
-# file, not from the Snakefile being run: another project may use this workflow
-# as a module (docs/module.md).
-PACKAGE_ROOT = str(
-    Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parent
-)
+# The logic lives in the package workflow/ablation (on disk: rules/source.smk).
+# PYTHONPATH carries it to the rule scripts, which run in their own Python
+# processes. The parse imports only its modules that need nothing but the standard
+# library and Snakemake: it runs where Snakemake alone is installed (the Workflow
+# Catalog's lint); the jobs import the rest.
+PACKAGE_ROOT = str(WORKFLOW_FOLDER)
 sys.path.insert(0, PACKAGE_ROOT)
 
 from ablation.interpreter import InterpreterPathError, python_for_rule_scripts
-from ablation.notebook import jupyter_data_dir
 
 # Snakemake writes this into each job's command unquoted (ablation/interpreter.py):
 # the same Python, named so that the shell reads it as one word.
@@ -33,26 +31,9 @@ except InterpreterPathError as error:
 os.environ.update(
     PYTHONPATH=os.pathsep.join(
         filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])
-    ),
-    # Jupyter looks here first for the kernel that the lecture notebook names
-    # (notebooks/kernels/python3): Python whose C-level output, TensorFlow's C++
-    # log lines (oneDNN notices, "E0000 ..."), goes to the lecture job's log rather
-    # than into red notebook cells that a student reads as errors;
-    # TF_CPP_MIN_LOG_LEVEL there leaves the few that TensorFlow writes at import
-    # regardless. Then in the Jupyter data (nbconvert's templates) of the
-    # environment that nbconvert is installed in, which is not the running one in
-    # an environment layered on .venv (the Makefile's .venv-slurm, .venv-bench).
-    JUPYTER_PATH=os.pathsep.join(
-        filter(
-            None,
-            [
-                str(Path(PACKAGE_ROOT, "notebooks")),
-                str(jupyter_data_dir() or ""),
-                os.environ.get("JUPYTER_PATH"),
-            ],
-        )
-    ),
+    )
 )
+
 # Between-workflow cache location: the profile turns --cache on; this default
 # makes it work without setting the variable (docs/caching.md, "How caching works").
 CACHE_DIR = os.environ.setdefault(
@@ -140,8 +121,7 @@ def get_script(rule_name):
     """The path of a rule's script or notebook, as the rule declares it. ``rules``
     knows the rule by the name it has here, even in a module that renames its rules."""
     declared = getattr(rules, rule_name).rule
-    source = declared.script or declared.notebook
-    return declared.basedir.join(source).get_path_or_uri(secret_free=True)
+    return str(on_disk(declared.basedir.join(declared.script or declared.notebook)))
 
 
 # Where this workflow's paths go: unchanged, or, in a module (a study of a

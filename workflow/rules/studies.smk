@@ -10,11 +10,7 @@ import yaml
 
 from ablation.studies import rule_prefix, study_configs
 
-SCHEMA = yaml.safe_load(
-    Path(workflow.current_basedir.get_path_or_uri(secret_free=True))
-    .parent.joinpath("schemas", "config.schema.yaml")
-    .read_text()
-)
+SCHEMA = yaml.safe_load(Path(PACKAGE_ROOT, "schemas", "config.schema.yaml").read_text())
 
 
 STUDIES = (
