@@ -173,6 +173,14 @@ def test_readme_is_short_and_its_contents_list_every_section():
     assert listed == {github_anchor(title) for title in sections} - {"contents"}
 
 
+def test_readme_shows_the_two_commands_on_its_first_screen():
+    """What it is (a paragraph and the variants), then the two commands, within 30 lines."""
+    lines = README.read_text().splitlines()[:30]
+    assert "## The two commands" in lines
+    assert any(line.startswith("make run ") for line in lines)
+    assert any(line.startswith("make test ") for line in lines)
+
+
 def layout_entries() -> list[str]:
     """The paths README's Layout names: the first word of each unindented line."""
     _, _, blocks = parse(README)
@@ -384,10 +392,10 @@ def test_every_documented_command_works_in_a_fresh_clone(tmp_path):
     assert failures == [], "\n\n".join(failures)
 
 
-def test_the_numbers_readme_quotes_are_the_committed_results():
-    # README's accuracies are CI's reference table's (which CI's metrics diff holds every
-    # run to), and its performance numbers are benchmarks/results.md's.
-    text = " ".join(README.read_text().split())
+def test_the_numbers_the_docs_quote_are_the_committed_results():
+    # docs/findings.md's accuracies are CI's reference table's (which CI's metrics diff
+    # holds every run to), and docs/development.md's timings are benchmarks/results.md's.
+    text = " ".join((REPO / "docs" / "findings.md").read_text().split())
     reference = {row["variant"]: float(row["test_accuracy_mean"]) for row in csv.DictReader(
         (REPO / "config" / "reference" / "ci-summary.csv").open()) if row["dataset"] == "mnist"}
     quoted = re.search(r"test accuracy stays near chance \((\S+)\).*ReLU ends at (\S+) test "
@@ -395,6 +403,7 @@ def test_the_numbers_readme_quotes_are_the_committed_results():
     assert quoted == (f"{reference['v3_no_pooling']:.2f}", f"{reference['v2_relu']:.3f}",
                       f"{reference['v1_sigmoid']:.3f}")
 
+    text = " ".join((REPO / "docs" / "development.md").read_text().split())
     results = " ".join((REPO / "benchmarks" / "results.md").read_text().split())
     study = re.search(r"the default study took (\d+)–(\d+) s, (\S+)× (\(\S+\)) its lower bound "
                       r"and (\S+)× (\(\S+\)) the plain Keras script.* built every target in "

@@ -90,7 +90,7 @@ def test_another_platform_asks_for_a_tensorflow_rather_than_none(environment):
 
 def test_readme_names_each_platform_with_the_tensorflow_the_lock_gives_it():
     readme = (REPO / "README.md").read_text()
-    section = readme.split("### Where it runs", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("## Where it runs", 1)[1].split("\n## ", 1)[0]
     rows = {row.split("|")[1].strip(): row for row in section.splitlines() if row.startswith("| ")}
     for platform, name in check_platforms.PLATFORMS.items():
         row = next(row for title, row in rows.items() if title.startswith(name))
