@@ -1,42 +1,27 @@
-import inspect
+"""The fixtures: local mirrors, tiny datasets, and the studies that several tests
+share (built in the background, tests/shared_studies.py); the hooks that keep snakemake
+runs out of `make test-quick` (tests/subprocess_guard.py). The helpers they use live in
+the modules named for them: clones.py, mirror_servers.py, project.py."""
+
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import sysconfig
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-import yaml
-from snakemake.utils import update_config
 
+from clones import ODD_NAME, Workflow, layered_venv, make_clone, tiny_config, tiny_sha256, without_jupyter
+from mirror_servers import FaultyMirrorHandler, QuietHandler, serving, unused_port_url
+from project import TEST_DATA, TINY_CONFIG
+from shared_studies import SHARED_STUDIES, building_in_background, shared_study
+from subprocess_guard import GuardedPopen
 from tinydata import write_tiny_dataset
 
-REPO = Path(__file__).resolve().parents[1]
-# The tiny study (the Snakemake community's .test/ convention): its config, run as it
-# is by `base`, and its generated data, which test_tinydata keeps equal to tinydata's.
-TEST_CONFIG = REPO / ".test" / "config" / "config.yaml"
-TEST_DATA = REPO / ".test" / "data" / "mnist"
-# The tiny data as a run from a clone's root names it (.test's config names it from .test/).
-TEST_DATA_FROM_ROOT = str(TEST_DATA.relative_to(REPO))
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-# What a fresh clone holds: everything but generated and local-only paths.
-NOT_IN_CLONE = shutil.ignore_patterns(
-    ".git", ".venv", "results", "resources", "logs", ".snakemake", "__pycache__",
-    ".pytest_cache", ".ci-cache", ".venv-slurm", ".venv-bench", ".venv-gpu", "node_modules", "work",
-)
-
-
 # `make test-quick` runs the tests not marked e2e: no snakemake, no notebook. These
-# fixtures run snakemake (and so do the shared studies, SHARED_STUDIES below), and so
-# does any subprocess named below.
+# fixtures run snakemake (and so do the shared studies), and so does any subprocess
+# that subprocess_guard names.
 E2E_FIXTURES = {"served_tiny"}
-WORKFLOW_PROGRAMS = {"snakemake", "jupyter", "jupyter-nbconvert", "jupyter-execute", "papermill"}
 
 
 def pytest_collection_modifyitems(items):
@@ -55,93 +40,16 @@ def uses_e2e_fixtures(item) -> set[str]:
     return (E2E_FIXTURES | SHARED_STUDIES.keys()) & set(item.fixturenames)
 
 
-def runs_the_workflow(args) -> bool:
-    words = [args] if isinstance(args, (str, bytes, os.PathLike)) else list(args)
-    words = [os.fsdecode(word) for word in words]
-    if isinstance(args, (str, bytes)):
-        words = words[0].split()
-    programs = [Path(words[0]).name] if words else []
-    if "-m" in words[:-1]:  # python -m snakemake
-        programs.append(words[words.index("-m") + 1].split(".")[0])
-    return bool(WORKFLOW_PROGRAMS & set(programs))
-
-
-class GuardedPopen(subprocess.Popen):
-    """Popen for tests not marked e2e. The shared studies' background thread may run
-    snakemake while such a test runs: only the test's own (main) thread is stopped."""
-
-    def __init__(self, args, *more, **options):
-        if runs_the_workflow(args) and threading.current_thread() is threading.main_thread():
-            raise AssertionError(f"{args!r}: a test that runs snakemake or a notebook must be "
-                                 "marked e2e (pytest.mark.e2e), or `make test-quick` would run it")
-        super().__init__(args, *more, **options)
-
-
 @pytest.fixture(autouse=True)
 def workflow_runs_only_in_e2e_tests(request, monkeypatch):
     if request.node.get_closest_marker("e2e") is None:
         monkeypatch.setattr(subprocess, "Popen", GuardedPopen)
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class FaultyMirrorHandler(QuietHandler):
-    """Serves a directory under /ok/, and misbehaves under the other prefixes:
-    /404/ and /500/ answer with those codes, /html/ with a 200 HTML page,
-    /truncated/ announces the full length but sends half, /corrupt/ flips a byte
-    inside the gzip stream (a CRC error), /slow/ sends half, notes "half sent:
-    <path>" in ``requests_seen``, and stalls until ``release`` is set (at the
-    fixture's end) or a minute has passed."""
-
-    requests_seen: list
-    release: threading.Event
-
-    def do_GET(self):
-        self.requests_seen.append(self.path)
-        prefix, _, name = self.path.lstrip("/").partition("/")
-        path = Path(self.directory) / name
-        if prefix == "404" or not path.is_file():
-            return self.send_error(404)
-        if prefix == "500":
-            return self.send_error(500)
-        body = path.read_bytes()
-        sent = body
-        if prefix == "html":
-            body = sent = b"<!DOCTYPE html><html><body>Quota exceeded</body></html>"
-        elif prefix == "truncated":
-            sent = body[: len(body) // 2]
-        elif prefix == "slow":  # half now, the rest much later: a hanging transfer
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
-            self.wfile.flush()
-            self.requests_seen.append(f"half sent: {self.path}")
-            self.release.wait(timeout=60)
-            return
-        elif prefix == "corrupt":
-            middle = len(body) // 2
-            body = sent = body[:middle] + bytes([body[middle] ^ 0xFF]) + body[middle + 1 :]
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(sent)
-
-
-def unused_port_url() -> str:
-    """A mirror that refuses every connection: a machine without network, for downloads."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/"
-
-
 @pytest.fixture
 def mirror_server(tmp_path):
-    """(base URL, served directory, list of request paths) of a local HTTP mirror."""
+    """(base URL, served directory, list of request paths) of a local HTTP mirror
+    (mirror_servers.FaultyMirrorHandler)."""
     served = tmp_path / "served"
     served.mkdir()
     seen, release = [], threading.Event()
@@ -149,13 +57,9 @@ def mirror_server(tmp_path):
         type("Handler", (FaultyMirrorHandler,), {"requests_seen": seen, "release": release}),
         directory=str(served),
     )
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", served, seen
-    release.set()
-    server.shutdown()
-    server.server_close()
+    with serving(handler) as url:
+        yield url, served, seen
+        release.set()
 
 
 @pytest.fixture
@@ -165,125 +69,19 @@ def tiny_dataset(tmp_path):
     return directory, write_tiny_dataset(directory)
 
 
-def make_clone(destination) -> Path:
-    shutil.copytree(REPO, destination, ignore=NOT_IN_CLONE)
-    return Path(destination)
-
-
-def tiny_config(mirrors=None, sha256=None, lecture=False, **training) -> dict:
-    """The tiny study's config, .test/config/config.yaml, for a run from a clone's
-    root (or with other mirrors), other hashes or training settings on top (merged as
-    snakemake merges a second --configfile).
-    The lecture notebook runs only where a test looks at it (`base`, `warm_clone`, the
-    SLURM test): a kernel start per run."""
-    config = yaml.safe_load(TEST_CONFIG.read_text())
-    source = {"mirrors": mirrors or [TEST_DATA_FROM_ROOT], "sha256": sha256}
-    update_config(config, {
-        "data": {"sources": {"mnist": {k: v for k, v in source.items() if v is not None}}},
-        "training": training,
-        "report": {"lecture": lecture},
-    })
-    return config
-
-
-class Workflow:
-    """A fresh clone of the repository with its own cache, run with the real snakemake
-    (.venv's, or ``snakemake``: the command that runs it, in environment ``env``)."""
-
-    def __init__(self, directory: Path, cache: Path, snakemake=(SNAKEMAKE,), env=None):
-        self.directory = directory
-        self.cache = cache
-        self.snakemake = list(snakemake)
-        self.env = env or os.environ
-
-    def write_config(self, config: dict, name="tiny.yaml") -> Path:
-        path = self.directory / "config" / name
-        path.write_text(yaml.safe_dump(config))
-        return path
-
-    def run(self, *args, check=True, timeout=900, env=None):
-        """``env``: variables on top of the workflow's (never set in os.environ: the
-        shared studies run snakemake in background threads meanwhile)."""
-        env = self.env | {"SNAKEMAKE_OUTPUT_CACHE": str(self.cache)} | (env or {})
-        result = subprocess.run(
-            [*self.snakemake, *args],
-            cwd=self.directory,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        result.output = result.stdout + result.stderr
-        if check and result.returncode != 0:
-            raise AssertionError(
-                f"snakemake {' '.join(args)} failed:\n{result.stdout[-5000:]}\n{result.stderr[-8000:]}"
-            )
-        return result
-
-    def path(self, relative) -> Path:
-        return self.directory / relative
-
-
 @pytest.fixture(scope="session")
 def served_tiny():
     """The tiny study's data behind a plain local HTTP mirror: (URL, sha256)."""
-    handler = partial(QuietHandler, directory=str(TEST_DATA))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/", tiny_sha256()
-    server.shutdown()
-    server.server_close()
-
-
-def tiny_sha256() -> dict:
-    return yaml.safe_load(TEST_CONFIG.read_text())["data"]["sources"]["mnist"]["sha256"]
-
-
-# The suite is bound by processor time, and many of its tests keep one core busy (a
-# dry run, a unit test). So the studies that several tests share are built in
-# background threads from the session's start, two at a time in the order the tests
-# first need them, on the cores that those tests leave idle; a study's fixture waits
-# for it. A study is a function of an empty directory, and of the studies it starts
-# from (its other parameters, named like them), that returns its Workflow.
-SHARED_STUDIES = {}
-
-
-def shared_study(build):
-    """A session fixture named like ``build``: the study that ``build`` makes in the background."""
-    SHARED_STUDIES[build.__name__] = build
-
-    @pytest.fixture(scope="session", name=build.__name__)
-    def study_fixture(background_studies):
-        return background_studies(build.__name__)
-
-    study_fixture.__doc__ = build.__doc__
-    return study_fixture
+    with serving(partial(QuietHandler, directory=str(TEST_DATA))) as url:
+        yield f"{url}/", tiny_sha256()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def background_studies(request, tmp_path_factory):
     """Starts building every shared study that a selected test names; gives the
     function that waits for one (and starts one asked for by name only now)."""
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="shared-study") as executor:
-        builds = {}
-
-        def start(name):
-            if name not in builds:
-                build = SHARED_STUDIES[name]
-                # The studies it starts from are submitted first, so they never wait
-                # behind it.
-                sources = [start(source) for source in list(inspect.signature(build).parameters)[1:]]
-                root = tmp_path_factory.mktemp(name)
-                builds[name] = executor.submit(
-                    lambda: build(root, *(source.result() for source in sources)))
-            return builds[name]
-
-        for item in request.session.items:
-            for name in [name for name in item.fixturenames if name in SHARED_STUDIES]:
-                start(name)
-        yield lambda name: start(name).result()
-        for build in builds.values():  # after a failure with -x: start no more
-            build.cancel()
+    with building_in_background(request.session.items, tmp_path_factory) as scheduler:
+        yield scheduler.result
 
 
 @shared_study
@@ -294,7 +92,7 @@ def base(root):
     (root / "cache").mkdir()
     flow = Workflow(make_clone(root / "clone"), root / "cache")
     flow.write_config(tiny_config(lecture=True))
-    flow.first_run = flow.run("--cores", "4", "--configfile", "config/tiny.yaml")
+    flow.first_run = flow.run("--cores", "4", "--configfile", TINY_CONFIG)
     return flow
 
 
@@ -318,33 +116,8 @@ def study(root):
     config["variants"] = [{"name": "v1_sigmoid"}, {"name": "v2_relu", "activation": "relu"}]
     config["findings"] = TWO_VARIANT_FINDINGS
     flow.write_config(config)
-    flow.first_run = flow.run("--cores", "4", "--configfile", "config/tiny.yaml")
+    flow.first_run = flow.run("--cores", "4", "--configfile", TINY_CONFIG)
     return flow
-
-
-def layered_venv(directory: Path) -> Path:
-    """An environment layered on .venv as the Makefile's `layered_venv` makes
-    .venv-slurm and .venv-bench (a venv whose .pth file names .venv's site-packages),
-    without extra packages; its python."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(directory)], check=True)
-    python = directory / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", PURELIB], check=True, capture_output=True,
-                             text=True).stdout.strip()
-    Path(purelib, "mnist-ablation-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
-
-
-PURELIB = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-# A checkout path with all three kinds of name that once broke a run: a space, an
-# apostrophe (Snakemake's notebook preamble) and letters outside ASCII.
-ODD_NAME = "the clone's café"
-
-
-def without_jupyter(path: str) -> str:
-    """PATH without the folders that hold a jupyter program (.venv/bin among them)."""
-    return os.pathsep.join(
-        folder for folder in path.split(os.pathsep)
-        if not any(Path(folder, name).exists() for name in ("jupyter", "jupyter-nbconvert")))
 
 
 @shared_study
@@ -359,7 +132,7 @@ def warm_clone(root, base):
                      env=os.environ | {"PATH": without_jupyter(os.environ["PATH"])})
     clone.python = python
     clone.write_config(tiny_config(lecture=True))
-    clone.first_run = clone.run("--cores", "4", "--configfile", "config/tiny.yaml")
+    clone.first_run = clone.run("--cores", "4", "--configfile", TINY_CONFIG)
     return clone
 
 
@@ -376,7 +149,7 @@ def compared(root, base):
     config = tiny_config()
     config["studies"] = COMPARED_STUDIES
     flow.write_config(config)
-    flow.first_run = flow.run("--cores", "4", "compare", "--configfile", "config/tiny.yaml")
+    flow.first_run = flow.run("--cores", "4", "compare", "--configfile", TINY_CONFIG)
     return flow
 
 
@@ -413,5 +186,5 @@ def uncached_committed_run(root):
     flow.first_run = flow.run(
         "--cores", "1", "--workflow-profile", "none", "--max-checksum-file-size", "2000000000",
         "--rerun-triggers", "mtime", "params", "input", "software-env",
-        "--configfile", "config/tiny.yaml")
+        "--configfile", TINY_CONFIG)
     return flow

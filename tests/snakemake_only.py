@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from ablation.software import installed, installed_requirements, requirement_closure
-from conftest import PURELIB
+from clones import PURELIB
 
 TOOLS = ["snakemake", "snakefmt"]
 

@@ -11,7 +11,7 @@ import yaml
 
 from ablation.config import variant_specs
 from ablation.data import save_split
-from conftest import REPO
+from project import REPO
 from tinydata import tiny_images
 
 sys.path.insert(0, str(REPO / "benchmarks"))

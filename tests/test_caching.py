@@ -12,7 +12,9 @@ import yaml
 
 from ablation.integrity import file_sha256
 from ablation.provenance import cpu_model
-from conftest import SNAKEMAKE, UNCACHED_MODEL, Workflow
+from clones import Workflow
+from conftest import UNCACHED_MODEL
+from project import SNAKEMAKE
 from workflow_helpers import dry_run, planned_jobs, planned_rules, weights_digest
 
 VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]

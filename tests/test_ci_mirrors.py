@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, SNAKEMAKE, make_clone
+from clones import make_clone
+from project import REPO, SNAKEMAKE
 from workflow_helpers import planned_jobs
 
 TINY_MIRROR = REPO / ".test" / "data" / "mnist"

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from ablation import codehash
-from conftest import REPO
+from project import REPO
 
 SCRIPTS = REPO / "workflow" / "scripts"
 

@@ -12,7 +12,8 @@ from snakemake.utils import update_config, validate
 
 from ablation.config import ConfigError, check_config, describe_schema_error
 from ablation.reference import check_reference
-from conftest import REPO, Workflow, make_clone
+from clones import Workflow, make_clone
+from project import REPO
 
 DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"

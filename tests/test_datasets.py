@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from ablation.datasets import FILE_NAMES, SPLIT_FILES, dataset_digest
-from conftest import REPO
+from project import REPO
 
 SOURCES = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["data"]["sources"]
 

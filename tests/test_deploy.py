@@ -12,7 +12,8 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import REPO, Workflow, make_clone
+from clones import Workflow, make_clone
+from project import REPO
 from snakemake_only import snakemake_only_environment
 from test_module import TAG, module_project_directory, released_repository
 

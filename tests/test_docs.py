@@ -30,7 +30,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from itertools import product
 from pathlib import Path
@@ -38,8 +37,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+from project import REPO, SNAKEMAKE
+
 README = REPO / "README.md"
 COMMAND_PAGES = [README, *sorted((REPO / "docs").glob("*.md"))]
 LINKED_PAGES = [*COMMAND_PAGES, REPO / "config" / "README.md"]

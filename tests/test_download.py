@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from ablation.download import DownloadError, download_verified
-from conftest import unused_port_url
+from mirror_servers import unused_port_url
 from tinydata import write_tiny_dataset
 
 NAME = "t10k-labels-idx1-ubyte"

@@ -14,7 +14,7 @@ import yaml
 from packaging.requirements import Requirement
 
 from ablation.provenance import LOCK_ENTRY, environment_lock, locked_versions
-from conftest import REPO
+from project import REPO
 
 
 # Where both locks apply: requirements-gpu.lock is for Linux x86-64 alone.

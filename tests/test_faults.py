@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, SNAKEMAKE, Workflow, make_clone, shared_study, tiny_config
+from clones import Workflow, make_clone, tiny_config
+from project import REPO, SNAKEMAKE
+from shared_studies import shared_study
 from tinydata import write_tiny_dataset
 from workflow_helpers import curves_of, tensorboard_scalars, weights_digest
 

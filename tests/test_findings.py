@@ -16,7 +16,7 @@ from scipy import stats as scipy_stats
 from ablation import evidence
 from ablation.findings import (EXPECTATIONS, LAST, MEASURES, applying, correct_per_image,
                                references, verdicts)
-from conftest import REPO
+from project import REPO
 
 LN10 = math.log(10)  # the training loss of a uniform guess over ten classes
 RULES = {"alpha": 0.05, "min_seeds": 2}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SNAKEMAKE
+from project import REPO, SNAKEMAKE
 from workflow_helpers import cluster_rules, rules_that_run
 
 BIN = Path(sys.executable).parent

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from ablation.config import variant_specs
-from conftest import REPO
+from project import REPO
 
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 SPECS = variant_specs(CONFIG)

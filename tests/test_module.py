@@ -11,7 +11,9 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
-from conftest import REPO, TEST_DATA, Workflow, make_clone, shared_study, tiny_config
+from clones import Workflow, make_clone, tiny_config
+from project import REPO, TEST_DATA
+from shared_studies import shared_study
 from workflow_helpers import planned_jobs
 
 pytestmark = pytest.mark.e2e

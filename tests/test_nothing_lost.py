@@ -9,7 +9,8 @@ import subprocess
 
 import pytest
 
-from conftest import Workflow, make_clone, tiny_config, unused_port_url
+from clones import Workflow, make_clone, tiny_config
+from mirror_servers import unused_port_url
 from tinydata import write_tiny_dataset
 from workflow_helpers import planned_rules
 

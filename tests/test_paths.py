@@ -11,7 +11,8 @@ import pytest
 
 from ablation.interpreter import InterpreterPathError, python_for_rule_scripts
 from ablation.notebook import inputs_cell, jupyter_data_dir
-from conftest import ODD_NAME, REPO, without_jupyter
+from clones import ODD_NAME, without_jupyter
+from project import REPO
 from test_caching import copy_of
 from workflow_helpers import dry_run, planned_rules
 

@@ -16,7 +16,8 @@ import pytest
 from packaging.requirements import Requirement
 
 from ablation.provenance import locked_versions
-from conftest import REPO, QuietHandler
+from mirror_servers import QuietHandler
+from project import REPO
 
 spec = importlib.util.spec_from_file_location("check_platforms", REPO / ".ci" / "check_platforms.py")
 check_platforms = importlib.util.module_from_spec(spec)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ablation import plots, tuning_plots
-from conftest import Workflow
+from clones import Workflow
 from workflow_helpers import planned_rules
 
 CLASSES = [str(digit) for digit in range(10)]

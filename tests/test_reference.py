@@ -15,7 +15,7 @@ import yaml
 
 from ablation.reference import SUMMARY_NUMBERS, metrics_diff, write_metrics_diff
 from ablation.stats import summarize
-from conftest import REPO
+from project import REPO
 from workflow_helpers import planned_rules
 
 CHECK = REPO / ".ci" / "check_metrics_diff.py"

@@ -9,7 +9,8 @@ import yaml
 from ablation.architecture import forward_cost
 from ablation.config import variant_specs
 from ablation.datasets import IMAGE_SHAPE
-from conftest import REPO, Workflow, make_clone, tiny_config
+from clones import Workflow, make_clone, tiny_config
+from project import REPO
 from workflow_helpers import planned_jobs
 
 DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())

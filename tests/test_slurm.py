@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Workflow, make_clone, tiny_config
+from clones import Workflow, make_clone, tiny_config
+from project import REPO
 from test_caching import fingerprints
 from workflow_helpers import cluster_rules, planned_jobs
 

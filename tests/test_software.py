@@ -16,7 +16,8 @@ import pytest
 
 from ablation import software
 from ablation.provenance import normalized
-from conftest import REPO, Workflow
+from clones import Workflow
+from project import REPO
 from workflow_helpers import dry_run, planned_jobs, planned_rules
 
 SCRIPTS = REPO / "workflow" / "scripts"

@@ -13,7 +13,9 @@ from ablation.config import ConfigError, check_config, describe_schema_error
 from ablation.findings import COLUMNS as FINDING_COLUMNS
 from ablation.studies import (compare_studies, compare_study_files, grid_studies,
                               plot_study_losses, rule_prefix, study_configs)
-from conftest import COMPARED_STUDIES, REPO, Workflow, make_clone, tiny_config
+from clones import Workflow, make_clone, tiny_config
+from conftest import COMPARED_STUDIES
+from project import REPO
 from workflow_helpers import dry_run, planned_jobs
 
 SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"

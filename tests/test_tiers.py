@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from conftest import SNAKEMAKE, runs_the_workflow
+from project import SNAKEMAKE
+from subprocess_guard import runs_the_workflow
 
 
 def test_a_workflow_run_is_recognised_however_it_is_started():

@@ -3,7 +3,7 @@ and its config names that data by its hashes, so neither can drift."""
 
 import yaml
 
-from conftest import TEST_CONFIG, TEST_DATA
+from project import TEST_CONFIG, TEST_DATA
 from tinydata import write_tiny_dataset
 
 

@@ -26,7 +26,9 @@ from ablation.selection import (
     sweep_verdicts,
 )
 from ablation.training import NonFiniteLoss, write_history
-from conftest import TWO_VARIANT_FINDINGS, Workflow, make_clone, shared_study, tiny_config
+from clones import Workflow, make_clone, tiny_config
+from conftest import TWO_VARIANT_FINDINGS
+from shared_studies import shared_study
 from workflow_helpers import dry_run, planned_jobs, planned_rules
 
 
