@@ -101,7 +101,7 @@ def study(root):
     """2 datasets x 2 variants x 2 seeds, 2 epochs, --cores 4, its own empty cache and
     no network: MNIST's four .gz files placed in resources/mnist/ beforehand (its
     mirror refuses every connection), Fashion-MNIST's from a directory mirror.
-    test_study checks the seeds and datasets, test_nothing_lost the placed files."""
+    test_seeds_and_datasets checks the seeds and datasets, test_nothing_lost the placed files."""
     (root / "cache").mkdir()
     flow = Workflow(make_clone(root / "clone"), root / "cache")
     shutil.copytree(TEST_DATA, flow.path("resources/mnist"))
@@ -144,7 +144,7 @@ COMPARED_STUDIES = {"grid": {"report.lecture_sample": [3, 5]}}
 def compared(root, base):
     """A fresh clone that has run `snakemake compare` on COMPARED_STUDIES, the tiny
     study's settings without the lecture, with base's cache: every training, made by
-    base's run before, comes back from the cache. test_studies."""
+    base's run before, comes back from the cache. test_compared_studies."""
     flow = Workflow(make_clone(root / "clone"), base.cache)
     config = tiny_config()
     config["studies"] = COMPARED_STUDIES

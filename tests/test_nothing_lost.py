@@ -43,7 +43,7 @@ def test_placed_files_are_used_as_they_are_for_the_whole_study(study):
 def test_after_deleting_results_nothing_is_downloaded_or_deleted(study, tmp_path):
     """(b) rm -rf results/ .snakemake/, then rerun from resources/ with a cold cache,
     and again with every fetch forced; in a copy of the checkout (mtimes kept), as
-    test_study reads the original."""
+    test_seeds_and_datasets reads the original."""
     checkout = tmp_path / "checkout"
     shutil.copytree(study.directory, checkout, symlinks=True)
     shutil.rmtree(checkout / "results")
