@@ -1,3 +1,7 @@
+"""The code digest that reruns a rule when its code changes (ablation/codehash.py): it
+follows each script's imports, lazy ones and the notebook's included, changes with the
+code a script reaches and with nothing else, not with comments, whitespace or outputs."""
+
 import copy
 import json
 import shutil

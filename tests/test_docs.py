@@ -271,6 +271,13 @@ def test_no_file_names_a_tracker_number():
     assert named == []
 
 
+def test_each_test_module_opens_with_the_behaviour_it_specifies():
+    """The tests read as one specification: every test module says first what it checks."""
+    silent = [path.name for path in sorted((REPO / "tests").glob("test_*.py"))
+              if not path.read_text().startswith('"""')]
+    assert silent == []
+
+
 # --- every documented command, in a fresh copy --------------------------------------------
 
 def test_the_convention_finds_the_documented_commands():

@@ -1,3 +1,7 @@
+"""Downloads from the mirrors, against a local HTTP server that misbehaves on purpose:
+verified by hash, the next mirror tried and named, a bad body retried then refused,
+and no half-written or stale file ever trusted."""
+
 import gzip
 import hashlib
 import logging

@@ -1,3 +1,7 @@
+"""The IDX files of MNIST: read and written byte for byte, malformed ones refused
+naming the file, and normalize's arrays checked against the configured counts and
+hashes before anything is written."""
+
 import gzip
 import hashlib
 import struct

@@ -1,3 +1,7 @@
+"""The workflow passes the linters its community uses: `snakemake --lint`, `snakefmt
+--check` and actionlint on the GitHub workflow; only the TensorFlow jobs ask a cluster
+for resources."""
+
 import fnmatch
 import re
 import shutil

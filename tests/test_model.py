@@ -1,3 +1,7 @@
+"""The model is built from a variant's spec alone: each variant of config/config.yaml
+has the lecture's layers and parameter count, a new variant is YAML only, and the plan
+of shapes and cost agrees with the Keras model it describes."""
+
 import math
 
 import pytest

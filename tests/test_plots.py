@@ -1,3 +1,7 @@
+"""The figures: the loss comparison with its band across seeds, whole-epoch axes and
+panels named after their data, reproducible SVGs, the filter, prediction, confusion and
+cross-dataset figures, and no TensorFlow import to draw one."""
+
 import os
 import re
 import shutil
