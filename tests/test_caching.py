@@ -14,16 +14,15 @@ from ablation.integrity import file_sha256
 from ablation.provenance import cpu_model
 from clones import Workflow
 from conftest import UNCACHED_MODEL
-from project import SNAKEMAKE
+from project import SNAKEMAKE, TINY_CONFIG, VARIANTS
 from workflow_helpers import dry_run, planned_jobs, planned_rules, weights_digest
 
-VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
 pytestmark = pytest.mark.e2e
 
 
 def dry_run_with(flow, override: dict) -> str:
     flow.write_config(override, "change.yaml")
-    return flow.run("-n", "--configfile", "config/tiny.yaml", "config/change.yaml").output
+    return flow.run("-n", "--configfile", TINY_CONFIG, "config/change.yaml").output
 
 
 def trained(output: str) -> list[str]:
@@ -34,7 +33,7 @@ def test_the_dag_check_never_imports_tensorflow(base):
     env = os.environ | {"SNAKEMAKE_OUTPUT_CACHE": str(base.cache)}
     result = subprocess.run(
         [str(Path(SNAKEMAKE).with_name("python")), "-X", "importtime", "-m", "snakemake",
-         "-n", "--configfile", "config/tiny.yaml"],
+         "-n", "--configfile", TINY_CONFIG],
         cwd=base.directory, env=env, capture_output=True, text=True, check=True,
     )
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
@@ -212,7 +211,7 @@ def test_the_documented_retrain_command_really_trains(base, tmp_path):
     log = copy.path("logs/mnist/train/v2_relu/seed0.log")
     log.write_text("before the forced run\n")
     copy.run("--cores", "2", "--workflow-profile", "none", "--forcerun", "train",
-             "--configfile", "config/tiny.yaml", "--", MODEL)
+             "--configfile", TINY_CONFIG, "--", MODEL)
     assert "epoch 1/1" in log.read_text().split("before the forced run")[-1]
     assert not copy.path(MODEL).is_symlink()
     history = "results/mnist/histories/v2_relu/seed0.csv"

@@ -7,9 +7,9 @@ import re
 import pandas as pd
 import pytest
 
+from project import VARIANTS
 from workflow_helpers import JOB_START
 
-VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
 JOB_ID = re.compile(r"^\s+jobid: (\d+)$")
 FINISHED = re.compile(r"^Finished jobid: (\d+) ")
 pytestmark = pytest.mark.e2e

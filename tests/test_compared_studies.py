@@ -15,7 +15,7 @@ from ablation.studies import (compare_studies, compare_study_files, grid_studies
                               plot_study_losses, rule_prefix, study_configs)
 from clones import Workflow, make_clone, tiny_config
 from conftest import COMPARED_STUDIES
-from project import REPO
+from project import REPO, TINY_CONFIG
 from workflow_helpers import dry_run, planned_jobs
 
 SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -189,7 +189,7 @@ def test_a_training_is_shared_by_key_and_a_later_copy_starts_after_every_other(c
     config["studies"] = {"overrides": {"figure": {"report.lecture_sample": 3}},
                          "grid": {"training.epochs": [1, 2]}}
     clone.write_config(config)
-    output = clone.run("compare", "-n", "--configfile", "config/tiny.yaml").output
+    output = clone.run("compare", "-n", "--configfile", TINY_CONFIG).output
     trains = [rule for rule, _ in planned_jobs(output) if rule.endswith("_train")]
     assert sorted(set(trains)) == ["epochs_1_train", "epochs_2_train", "figure_train"]
     assert len(trains) == 12
@@ -231,13 +231,13 @@ def test_plain_snakemake_builds_only_the_default_study(clone):
 @pytest.mark.e2e
 def test_compare_needs_studies_and_a_bad_declaration_stops_before_any_job(clone):
     clone.write_config(tiny_config())
-    refused = clone.run("compare", "-n", "--configfile", "config/tiny.yaml", check=False)
+    refused = clone.run("compare", "-n", "--configfile", TINY_CONFIG, check=False)
     assert refused.returncode != 0
     assert "compare needs studies: declare them in the config's studies: section" in refused.output
     config = tiny_config()
     config["studies"] = {"grid": {"training.epoch": [1, 2]}}
     clone.write_config(config)
-    refused = clone.run("--cores", "1", "--configfile", "config/tiny.yaml", check=False)
+    refused = clone.run("--cores", "1", "--configfile", TINY_CONFIG, check=False)
     assert refused.returncode != 0
     assert "config key studies.grid.training.epoch: 'training.epoch' is not a config key" \
         in refused.output
@@ -315,7 +315,7 @@ def test_the_loss_chart_has_one_panel_per_study_and_dataset(compared):
 
 @pytest.mark.e2e
 def test_the_comparison_is_in_the_html_report_under_studies(compared):
-    compared.run("compare", "--configfile", "config/tiny.yaml",
+    compared.run("compare", "--configfile", TINY_CONFIG,
                  "--report", "results/compare/report.html")
     html = compared.path("results/compare/report.html").read_text()
     categories = json.loads(re.search(r"var categories = (.*);\n", html).group(1))

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from clones import Workflow, make_clone, tiny_config
-from project import REPO, SNAKEMAKE
+from project import REPO, SNAKEMAKE, TINY_CONFIG
 from shared_studies import shared_study
 from tinydata import write_tiny_dataset
 from workflow_helpers import curves_of, tensorboard_scalars, weights_digest
@@ -80,13 +80,13 @@ def uninterrupted_training(root):
     """The reference for the SIGKILL test: the same training, never interrupted."""
     flow = clone_with_config(root, "reference", tiny_config(epochs=EPOCHS))
     flow.run("--cores", "2", TARGET, "results/mnist/weights/v1_sigmoid/seed0.npz",
-             "--configfile", "config/tiny.yaml")
+             "--configfile", TINY_CONFIG)
     return flow
 
 
 def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, uninterrupted_training):
     flow = clone_with_config(tmp_path, "killed", tiny_config(epochs=EPOCHS))
-    process = start(flow, "--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
+    process = start(flow, "--cores", "2", TARGET, "--configfile", TINY_CONFIG)
     # Ends early, and fails below, if the training finished before the kill.
     wait_for(lambda: completed_epochs(flow) >= 3 or process.poll() is not None)
     kill_group(process)
@@ -95,9 +95,9 @@ def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, uninte
     assert not flow.path(TARGET).exists()
 
     # What docs/troubleshooting.md says to do after a crash: unlock, then rerun the incomplete job.
-    flow.run("--unlock", "--configfile", "config/tiny.yaml")
+    flow.run("--unlock", "--configfile", TINY_CONFIG)
     flow.run("--cores", "2", "--rerun-incomplete", TARGET,
-             "results/mnist/weights/v1_sigmoid/seed0.npz", "--configfile", "config/tiny.yaml")
+             "results/mnist/weights/v1_sigmoid/seed0.npz", "--configfile", TINY_CONFIG)
     log = flow.path("logs/mnist/train/v1_sigmoid/seed0.log").read_text()
     resumed = int(re.search(r"resuming v1_sigmoid seed 0 after epoch (\d+)", log).group(1))
     assert resumed >= killed_after  # the kill may land after a checkpoint was written
@@ -119,7 +119,7 @@ def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, uninte
 def test_nan_loss_fails_the_job_naming_variant_seed_and_epoch(tmp_path):
     flow = clone_with_config(tmp_path, "nan", tiny_config(learning_rate=1e38))
     target = "results/mnist/histories/v2_relu/seed0.csv"
-    result = flow.run("--cores", "2", target, "--configfile", "config/tiny.yaml", check=False)
+    result = flow.run("--cores", "2", target, "--configfile", TINY_CONFIG, check=False)
     assert result.returncode != 0
     log = flow.path("logs/mnist/train/v2_relu/seed0.log").read_text()
     assert re.search(r"mnist variant v2_relu, seed 0: loss became nan in epoch 1", log)
@@ -133,15 +133,15 @@ def test_download_killed_mid_transfer_leaves_nothing_trusted(tmp_path, mirror_se
     sha256 = write_tiny_dataset(served)
     target = "results/mnist/raw/train-images-idx3-ubyte.gz"
     flow = clone_with_config(tmp_path, "download", tiny_config([f"{base}/slow/"], sha256))
-    process = start(flow, "--cores", "1", target, "--configfile", "config/tiny.yaml")
+    process = start(flow, "--cores", "1", target, "--configfile", TINY_CONFIG)
     wait_for(lambda: "half sent: /slow/train-images-idx3-ubyte.gz" in seen)
     kill_group(process)
     assert "train-images-idx3-ubyte.gz" not in files_under(flow.path("resources"))
     assert not flow.path(target).exists()
 
     flow.write_config(tiny_config([f"{base}/ok/"], sha256))
-    flow.run("--unlock", "--configfile", "config/tiny.yaml")
-    flow.run("--cores", "1", "--rerun-incomplete", target, "--configfile", "config/tiny.yaml")
+    flow.run("--unlock", "--configfile", TINY_CONFIG)
+    flow.run("--cores", "1", "--rerun-incomplete", target, "--configfile", TINY_CONFIG)
     served_bytes = (served / "train-images-idx3-ubyte.gz").read_bytes()
     assert flow.path(target).read_bytes() == served_bytes
     assert flow.path("resources/mnist/train-images-idx3-ubyte.gz").read_bytes() == served_bytes
@@ -152,7 +152,7 @@ def test_checksum_mismatch_in_the_workflow_leaves_no_file(tmp_path, served_tiny)
     wrong = sha256 | {"t10k-labels-idx1-ubyte": "e" * 64}
     flow = clone_with_config(tmp_path, "mismatch", tiny_config([url], wrong))
     target = "results/mnist/raw/t10k-labels-idx1-ubyte.gz"
-    result = flow.run("--cores", "1", target, "--configfile", "config/tiny.yaml", check=False)
+    result = flow.run("--cores", "1", target, "--configfile", TINY_CONFIG, check=False)
     assert result.returncode != 0
     log = flow.path("logs/mnist/fetch/t10k-labels-idx1-ubyte.log").read_text()
     assert f"expected {'e' * 64}" in log and sha256["t10k-labels-idx1-ubyte"] in log
@@ -166,10 +166,10 @@ def test_a_second_snakemake_in_the_same_directory_is_refused(tmp_path, mirror_se
     # mirror fixture ends, long after the second run has been refused.
     sha256 = write_tiny_dataset(served)
     flow = clone_with_config(tmp_path, "lock", tiny_config([f"{base}/slow/"], sha256))
-    first = start(flow, "--cores", "1", "--configfile", "config/tiny.yaml")
+    first = start(flow, "--cores", "1", "--configfile", TINY_CONFIG)
     try:
         wait_for(lambda: any(line.startswith("half sent:") for line in seen))
-        second = flow.run("--cores", "1", "--configfile", "config/tiny.yaml", check=False)
+        second = flow.run("--cores", "1", "--configfile", TINY_CONFIG, check=False)
         assert second.returncode != 0
         assert "Directory cannot be locked" in second.output
     finally:

@@ -6,6 +6,8 @@ import nbformat
 import pandas as pd
 import pytest
 
+from project import VARIANTS
+
 pytestmark = pytest.mark.e2e
 
 # TensorFlow's C++ log lines, as its absl and its own loggers write them.
@@ -42,7 +44,7 @@ def test_the_executed_lecture_shows_the_filters_the_prediction_and_the_curves(ba
     assert len(figures) == 3  # filters, the test image, the loss curves
     loss_table, findings_table = (output.data["text/plain"]
                                   for output in outputs_of(notebook, "execute_result")[-2:])
-    for variant in ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]:
+    for variant in VARIANTS:
         assert variant in loss_table
     # The notebook ends with the study's findings.csv.
     for finding in pd.read_csv(base.path("results/mnist/findings.csv"))["finding"]:

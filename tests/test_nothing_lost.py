@@ -11,11 +11,12 @@ import pytest
 
 from clones import Workflow, make_clone, tiny_config
 from mirror_servers import unused_port_url
+from project import TINY_CONFIG
 from tinydata import write_tiny_dataset
 from workflow_helpers import planned_rules
 
 pytestmark = pytest.mark.e2e
-STUDY = ("--cores", "4", "--configfile", "config/tiny.yaml")
+STUDY = ("--cores", "4", "--configfile", TINY_CONFIG)
 SPLITS = ("results/mnist/data/train.npz", "results/mnist/data/test.npz")
 
 
@@ -50,13 +51,13 @@ def test_after_deleting_results_nothing_is_downloaded_or_deleted(study, tmp_path
     shutil.rmtree(checkout / ".snakemake")
     cold = Workflow(checkout, tmp_path / "cold-cache")
     cold.cache.mkdir()
-    cold.run("--cores", "2", *SPLITS, "--configfile", "config/tiny.yaml")
+    cold.run("--cores", "2", *SPLITS, "--configfile", TINY_CONFIG)
     assert contents(cold.path("resources/mnist")) == study.placed
 
     # With the warm cache the whole study trains nothing: test_caching's
     # test_fresh_clone_with_warm_cache_trains_nothing, from a checkout without results.
     raw = [f"results/mnist/raw/{name}" for name in study.placed]
-    cold.run("--cores", "2", "--force", *raw, "--configfile", "config/tiny.yaml")  # every fetch again
+    cold.run("--cores", "2", "--force", *raw, "--configfile", TINY_CONFIG)  # every fetch again
     assert contents(cold.path("resources/mnist")) == study.placed
 
 
@@ -64,8 +65,8 @@ def test_resources_copied_into_another_clone_need_no_download(study, tmp_path):
     """(d) resources/ copied with its (older) timestamps into a newer clone."""
     flow = fresh_clone(tmp_path)
     shutil.copytree(study.path("resources"), flow.path("resources"))
-    shutil.copy(study.path("config/tiny.yaml"), flow.path("config/tiny.yaml"))
-    output = flow.run("--cores", "2", *SPLITS, "--configfile", "config/tiny.yaml").output
+    shutil.copy(study.path(TINY_CONFIG), flow.path(TINY_CONFIG))
+    output = flow.run("--cores", "2", *SPLITS, "--configfile", TINY_CONFIG).output
     assert planned_rules(output) == {"fetch", "normalize"}
     assert contents(flow.path("resources/mnist")) == study.placed
 
@@ -98,7 +99,7 @@ def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(tmp
     first = Workflow(make_clone(tmp_path / "first" / "clone"), tmp_path / "first" / "cache")
     shutil.copytree(base.cache, first.cache)
     first.write_config(tiny_config())
-    first.run("--cores", "2", MODEL, "--configfile", "config/tiny.yaml")
+    first.run("--cores", "2", MODEL, "--configfile", TINY_CONFIG)
 
     # Restored outputs are symlinks into the cache; its entries are read-only.
     entry = first.path(MODEL).resolve()
@@ -112,8 +113,8 @@ def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(tmp
         handle.truncate(entry.stat().st_size // 2)
 
     second = Workflow(make_clone(tmp_path / "second" / "clone"), first.cache)
-    shutil.copy(first.path("config/tiny.yaml"), second.path("config/tiny.yaml"))
-    result = second.run("--cores", "2", TARGET, "--configfile", "config/tiny.yaml", check=False)
+    shutil.copy(first.path(TINY_CONFIG), second.path(TINY_CONFIG))
+    result = second.run("--cores", "2", TARGET, "--configfile", TINY_CONFIG, check=False)
     assert result.returncode != 0
     assert f"{MODEL} is damaged" in result.output and str(entry) in result.output
     remove = re.search(r"\((rm -f [^)]+)\)", result.output).group(1)
@@ -127,8 +128,8 @@ def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(tmp
     # target of the study, as here).
     train_log = first.path("logs/mnist/train/v2_relu/seed0.log")
     train_log.write_text("before the rerun\n")
-    output = first.run("--cores", "2", TARGET, MODEL, "--configfile", "config/tiny.yaml").output
+    output = first.run("--cores", "2", TARGET, MODEL, "--configfile", TINY_CONFIG).output
     assert f"{MODEL}: its cache entry is gone" in output
     assert "epoch 1/1" in train_log.read_text().split("before the rerun")[-1]
-    second.run("--cores", "2", TARGET, "--configfile", "config/tiny.yaml")
+    second.run("--cores", "2", TARGET, "--configfile", TINY_CONFIG)
     assert second.path(HISTORY).read_bytes() == first.path(HISTORY).read_bytes()

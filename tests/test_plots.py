@@ -14,6 +14,7 @@ import pytest
 
 from ablation import plots, tuning_plots
 from clones import Workflow
+from project import TINY_CONFIG
 from workflow_helpers import planned_rules
 
 CLASSES = [str(digit) for digit in range(10)]
@@ -182,7 +183,7 @@ def test_drawing_a_figure_never_imports_tensorflow(base, tmp_path):
     figures = [f"results/mnist/figures/{kind}/v1_sigmoid.png"
                for kind in ("filters", "predictions", "confusion")]
     figures.append("results/mnist/figures/loss_comparison.png")
-    output = flow.run("--cores", "2", "--configfile", "config/tiny.yaml", "--forcerun", *figures,
+    output = flow.run("--cores", "2", "--configfile", TINY_CONFIG, "--forcerun", *figures,
                       "--", *figures, env=env).output
     assert {"plot_filters", "plot_predictions", "plot_confusion",
             "plot_loss_comparison"} == planned_rules(output)

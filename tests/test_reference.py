@@ -15,7 +15,7 @@ import yaml
 
 from ablation.reference import SUMMARY_NUMBERS, metrics_diff, write_metrics_diff
 from ablation.stats import summarize
-from project import REPO
+from project import REPO, TINY_CONFIG
 from workflow_helpers import planned_rules
 
 CHECK = REPO / ".ci" / "check_metrics_diff.py"
@@ -230,7 +230,7 @@ def test_the_rule_writes_the_diff_of_a_study(study):
                                       "tolerance": {"test_accuracy_mean": 0.01,
                                                     "test_loss_mean": 0.0}}},
                        "reference.yaml")
-    run = study.run("--cores", "2", "--configfile", "config/tiny.yaml", "config/reference.yaml")
+    run = study.run("--cores", "2", "--configfile", TINY_CONFIG, "config/reference.yaml")
     assert planned_rules(run.output) == {"metrics_diff"}
     result = check(study.path("results"), "mnist", "fashion_mnist")
     assert result.returncode == 1

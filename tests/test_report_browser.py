@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from project import TINY_CONFIG, VARIANTS
+
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 # report(...) categories of workflow/rules/report.smk and what each holds.
 FIGURE_CATEGORIES = ("Confusion matrices", "Curves", "Filters", "Predictions")
@@ -22,7 +24,6 @@ FILE_CATEGORIES = ("Provenance", "Tables")
 DOCUMENT_CATEGORIES = ("Lecture",)
 # The report's main panel, right of the navigation, and the figure it shows.
 MAIN_IMAGE = "#app > div > div:last-child img"
-VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
 
 
 def chromium() -> str | None:
@@ -60,7 +61,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def report(base):
-    base.run("--configfile", "config/tiny.yaml", "--report", "results/report.html")
+    base.run("--configfile", TINY_CONFIG, "--report", "results/report.html")
     return base.path("results/report.html")
 
 

@@ -10,7 +10,7 @@ from ablation.architecture import forward_cost
 from ablation.config import variant_specs
 from ablation.datasets import IMAGE_SHAPE
 from clones import Workflow, make_clone, tiny_config
-from project import REPO
+from project import REPO, TINY_CONFIG
 from workflow_helpers import planned_jobs
 
 DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
@@ -46,7 +46,7 @@ def test_a_new_variant_with_more_work_goes_first(tmp_path):
         {"name": "v5_wide", "pooling": "none", "dense_units": [480, 84]}]
     flow.write_config(config)
     priorities = training_priorities(
-        flow.run("-n", "--configfile", "config/tiny.yaml").output)
+        flow.run("-n", "--configfile", TINY_CONFIG).output)
     assert max(priorities, key=priorities.get) == "v5_wide"
     assert sorted(priorities, key=priorities.get, reverse=True)[1] == "v3_no_pooling"
     # MACs per example x 300 training examples x 1 epoch, in millions.

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from clones import Workflow, make_clone, tiny_config
-from project import REPO
+from project import REPO, TINY_CONFIG
 from test_caching import fingerprints
 from workflow_helpers import cluster_rules, planned_jobs
 
@@ -85,7 +85,7 @@ def test_the_workflow_runs_through_slurm_with_identical_results(cluster, tmp_pat
     env = os.environ | {"SNAKEMAKE_OUTPUT_CACHE": str(flow.cache)}
     result = subprocess.run(
         [str(SLURM_PYTHON), "-m", "snakemake", "--profile", "profiles/slurm", "--slurm-no-account",
-         "--configfile", "config/tiny.yaml"],
+         "--configfile", TINY_CONFIG],
         cwd=flow.directory, env=env, capture_output=True, text=True, timeout=900,
     )
     output = result.stdout + result.stderr

@@ -17,14 +17,13 @@ import pytest
 from ablation import software
 from ablation.provenance import normalized
 from clones import Workflow
-from project import REPO
+from project import REPO, VARIANTS
 from workflow_helpers import dry_run, planned_jobs, planned_rules
 
 SCRIPTS = REPO / "workflow" / "scripts"
 TRAIN = SCRIPTS / "train.py"
 PLOT = SCRIPTS / "plot_confusion.py"
 JOB_CODE = [*sorted(SCRIPTS.glob("*.py")), REPO / "workflow" / "notebooks" / "lecture.py.ipynb"]
-VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
 FIGURES = {"plot_loss_comparison", "plot_filters", "plot_predictions", "plot_confusion"}
 # What tf.sysconfig.get_build_info() says in TensorFlow's CUDA build for Linux x86-64.
 CUDA_BUILD_INFO = """import collections

@@ -28,6 +28,7 @@ from ablation.selection import (
 from ablation.training import NonFiniteLoss, write_history
 from clones import Workflow, make_clone, tiny_config
 from conftest import TWO_VARIANT_FINDINGS
+from project import TINY_CONFIG
 from shared_studies import shared_study
 from workflow_helpers import dry_run, planned_jobs, planned_rules
 
@@ -340,7 +341,7 @@ def sweep(root):
     config["tuning"] = TUNING
     flow = Workflow(make_clone(root / "clone"), root / "cache")
     flow.write_config(config)
-    flow.first_run = flow.run("--cores", "4", "tuning", "--configfile", "config/tiny.yaml")
+    flow.first_run = flow.run("--cores", "4", "tuning", "--configfile", TINY_CONFIG)
     return flow
 
 
@@ -387,7 +388,7 @@ def test_the_sweep_writes_tables_figures_and_verdicts(sweep):
 
 @pytest.mark.e2e
 def test_ci_checks_the_sweep_against_the_config(sweep):
-    check = [sys.executable, ".ci/check_tuning.py", "--configfile", "config/tiny.yaml"]
+    check = [sys.executable, ".ci/check_tuning.py", "--configfile", TINY_CONFIG]
     result = subprocess.run(check, cwd=sweep.directory, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     for finding in TWO_VARIANT_FINDINGS:
@@ -403,7 +404,7 @@ def test_ci_checks_the_sweep_against_the_config(sweep):
 
 @pytest.mark.e2e
 def test_adding_a_rate_trains_only_that_rate(sweep):
-    config = sweep.path("config/tiny.yaml")
+    config = sweep.path(TINY_CONFIG)
     extra = sweep.write_config({"tuning": TUNING | {"learning_rates": [0.001, 0.003, 0.01]}},
                                "more_rates.yaml")
     output = sweep.run("-n", "tuning", "--configfile", str(config), str(extra)).output
@@ -437,8 +438,8 @@ def test_the_tuning_section_leaves_the_default_study_alone(base):
 @pytest.mark.e2e
 def test_another_clone_with_the_same_cache_trains_no_sweep_point(sweep, tmp_path):
     clone = Workflow(make_clone(tmp_path / "clone"), sweep.cache)
-    clone.write_config(yaml.safe_load(sweep.path("config/tiny.yaml").read_text()))
-    clone.run("--cores", "4", "tuning", "--configfile", "config/tiny.yaml")
+    clone.write_config(yaml.safe_load(sweep.path(TINY_CONFIG).read_text()))
+    clone.run("--cores", "4", "tuning", "--configfile", TINY_CONFIG)
     logs = list(clone.path("logs/mnist/tuning/runs").rglob("*.log"))
     # Snakemake creates the log files of jobs restored from the cache, but nothing runs.
     assert len(logs) == 4 and all(log.stat().st_size == 0 for log in logs)

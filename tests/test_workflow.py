@@ -5,6 +5,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from project import TINY_CONFIG
 from workflow_helpers import dry_run, planned_jobs
 
 VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
@@ -39,7 +40,7 @@ def test_every_final_target_exists_and_is_well_formed(base):
 
 def test_no_filter_target_for_a_variant_without_conv_layers(base):
     result = base.run("-n", "results/mnist/figures/filters/v4_no_conv.png",
-                      "--configfile", "config/tiny.yaml", check=False)
+                      "--configfile", TINY_CONFIG, check=False)
     assert result.returncode != 0
     assert "MissingRuleException" in result.output
 
@@ -62,12 +63,12 @@ def test_second_run_does_nothing(base):
 def test_one_variant_rebuilds_alone(base):
     shutil.rmtree(base.path("results/mnist/models/v2_relu"))
     output = base.run("--cores", "2", "results/mnist/models/v2_relu/seed0.keras",
-                      "--configfile", "config/tiny.yaml").output
+                      "--configfile", TINY_CONFIG).output
     assert [(rule, jobs.get("variant")) for rule, jobs in planned_jobs(output)] == [("train", "v2_relu")]
 
 
 def test_html_report(base):
-    base.run("--configfile", "config/tiny.yaml", "--report", "results/report.html")
+    base.run("--configfile", TINY_CONFIG, "--report", "results/report.html")
     html = base.path("results/report.html").read_text()
     assert len(html) > 100_000
     for name in ("loss_comparison.png", "summary.csv", "seed0.json", "v1_sigmoid.png", "lecture.html"):

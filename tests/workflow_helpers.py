@@ -5,6 +5,8 @@ import re
 
 import numpy as np
 
+from project import TINY_CONFIG
+
 JOB_START = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
 WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
 
@@ -37,7 +39,7 @@ def weights_digest(path) -> str:
 
 
 def dry_run(flow, *args, env=None) -> str:
-    return flow.run("-n", "--configfile", "config/tiny.yaml", *args, env=env).output
+    return flow.run("-n", "--configfile", TINY_CONFIG, *args, env=env).output
 
 
 def curves_of(history) -> dict[str, list[tuple[int, float]]]:
