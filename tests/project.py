@@ -1,6 +1,6 @@
 """What the project defines, named once for the tests: the repository, its Snakemake,
-the tiny study of .test/ (its config, its data, the config file a clone's runs read)
-and the variants that config/config.yaml declares."""
+the tiny study of .test/ (its config, its data, the config file a clone's runs read),
+the default config, its schema and the variants it declares."""
 
 import sys
 from pathlib import Path
@@ -19,5 +19,16 @@ TEST_DATA = REPO / ".test" / "data" / "mnist"
 TEST_DATA_FROM_ROOT = str(TEST_DATA.relative_to(REPO))
 # Where a clone's runs find the tiny study's config (Workflow.write_config writes it).
 TINY_CONFIG = "config/tiny.yaml"
-# The study's variants, in the order config/config.yaml declares them.
-VARIANTS = list(variant_specs(yaml.safe_load((REPO / "config" / "config.yaml").read_text())))
+# The study the workflow reads first, and the schema that validates every config.
+DEFAULT_CONFIG = REPO / "config" / "config.yaml"
+CONFIG_SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def default_config() -> dict:
+    """config/config.yaml, freshly read: a test may change its copy."""
+    return yaml.safe_load(DEFAULT_CONFIG.read_text())
+
+
+# The study's variants, in the order config/config.yaml declares them (the tiny study
+# of .test/ trains them all).
+VARIANTS = list(variant_specs(default_config()))

@@ -7,11 +7,10 @@ import sys
 
 import numpy as np
 import pytest
-import yaml
 
 from ablation.config import variant_specs
 from ablation.data import save_split
-from project import REPO
+from project import REPO, default_config
 from tinydata import tiny_images
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -102,7 +101,7 @@ def test_a_training_without_an_end_is_an_error():
 def test_the_log_of_a_real_run_gives_every_training(base):
     """The tiny study's own snakemake output, as run.py reads it from the study's log."""
     trainings = [job for job in jobs_from_log(base.first_run.output) if job.rule == "train"]
-    variants = variant_specs(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))
+    variants = variant_specs(default_config())
     assert sorted(job.wildcards["variant"] for job in trainings) == sorted(variants)
     assert all(job.end is not None and job.end >= job.start for job in trainings)
 

@@ -11,10 +11,8 @@ import pytest
 import yaml
 
 from clones import make_clone
-from project import REPO, SNAKEMAKE
+from project import REPO, SNAKEMAKE, TEST_DATA
 from workflow_helpers import planned_jobs
-
-TINY_MIRROR = REPO / ".test" / "data" / "mnist"
 
 
 def write_overlay(clone: Path, *datasets: str) -> tuple[dict, str]:
@@ -28,7 +26,7 @@ def write_overlay(clone: Path, *datasets: str) -> tuple[dict, str]:
 @pytest.fixture
 def clone_beside_shared(tmp_path) -> Path:
     """A clone with ../shared/data/mnist beside it, as CI lays it out."""
-    shutil.copytree(TINY_MIRROR, tmp_path / "shared" / "data" / "mnist")
+    shutil.copytree(TEST_DATA, tmp_path / "shared" / "data" / "mnist")
     return make_clone(tmp_path / "clone")
 
 

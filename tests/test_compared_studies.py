@@ -15,19 +15,18 @@ from ablation.studies import (compare_studies, compare_study_files, grid_studies
                               plot_study_losses, rule_prefix, study_configs)
 from clones import Workflow, make_clone, tiny_config
 from conftest import COMPARED_STUDIES
-from project import REPO, TINY_CONFIG
+from project import CONFIG_SCHEMA, TINY_CONFIG, default_config
 from workflow_helpers import dry_run, planned_jobs
 
-SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"
-SCHEMA = yaml.safe_load(SCHEMA_PATH.read_text())
-DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+SCHEMA = yaml.safe_load(CONFIG_SCHEMA.read_text())
+DEFAULT = default_config()
 VARIANTS = [variant["name"] for variant in DEFAULT["variants"]]
 
 
 def check(config):
     """What workflow/rules/studies.smk checks each study's config with."""
     try:
-        validate(config, str(SCHEMA_PATH))
+        validate(config, str(CONFIG_SCHEMA))
     except WorkflowError as error:
         raise ConfigError(describe_schema_error(error)) from None
     check_config(config)

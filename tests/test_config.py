@@ -13,10 +13,9 @@ from snakemake.utils import update_config, validate
 from ablation.config import ConfigError, check_config, describe_schema_error
 from ablation.reference import check_reference
 from clones import Workflow, make_clone
-from project import REPO
+from project import CONFIG_SCHEMA, REPO, default_config
 
-DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+DEFAULT = default_config()
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +104,7 @@ def refusal(override: dict) -> str:
     config = copy.deepcopy(DEFAULT)
     update_config(config, override)
     try:
-        validate(config, str(SCHEMA))
+        validate(config, str(CONFIG_SCHEMA))
     except WorkflowError as error:
         return describe_schema_error(error)
     with pytest.raises(ConfigError) as refused:
@@ -158,8 +157,8 @@ def test_schema_fills_defaults_for_optional_keys():
     uses it as a module passes a config of its own."""
     config = copy.deepcopy(DEFAULT)
     del config["training"]["threads"], config["data"]["download_retries"]
-    validate(config, str(SCHEMA))
-    properties = yaml.safe_load(SCHEMA.read_text())["properties"]
+    validate(config, str(CONFIG_SCHEMA))
+    properties = yaml.safe_load(CONFIG_SCHEMA.read_text())["properties"]
     assert config["training"]["threads"] == properties["training"]["properties"]["threads"]["default"]
     assert (config["data"]["download_retries"]
             == properties["data"]["properties"]["download_retries"]["default"])

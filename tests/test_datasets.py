@@ -1,14 +1,13 @@
 """The dataset registry: data.sources in config/config.yaml and ablation.datasets."""
 
 import pytest
-import yaml
 
 from ablation.datasets import FILE_NAMES, SPLIT_FILES, dataset_digest
-from project import REPO
+from project import default_config
 
-SOURCES = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["data"]["sources"]
+SOURCES = default_config()["data"]["sources"]
 
-# The decompressed SHA-256 of Debian's dataset-fashion-mnist files (the issue's values).
+# The decompressed SHA-256 of Debian's dataset-fashion-mnist files.
 FASHION_SHA256 = {
     "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
     "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",

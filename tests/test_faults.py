@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from clones import Workflow, make_clone, tiny_config
-from project import REPO, SNAKEMAKE, TINY_CONFIG
+from project import REPO, SNAKEMAKE, TINY_CONFIG, default_config
 from shared_studies import shared_study
 from tinydata import write_tiny_dataset
 from workflow_helpers import curves_of, tensorboard_scalars, weights_digest
@@ -184,7 +183,7 @@ def test_data_and_models_are_loaded_without_pickle_and_in_safe_mode():
     assert loads, "expected data and model loading code"
     for name, line in loads:
         assert "allow_pickle=False" in line or "safe_mode=True" in line, (name, line)
-    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    config = default_config()
     for source in config["data"]["sources"].values():
         assert all(mirror.startswith("https://") for mirror in source["mirrors"])
 

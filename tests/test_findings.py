@@ -16,7 +16,7 @@ from scipy import stats as scipy_stats
 from ablation import evidence
 from ablation.findings import (EXPECTATIONS, LAST, MEASURES, applying, correct_per_image,
                                references, verdicts)
-from project import REPO
+from project import CONFIG_SCHEMA, REPO, TEST_CONFIG, default_config
 
 LN10 = math.log(10)  # the training loss of a uniform guess over ten classes
 RULES = {"alpha": 0.05, "min_seeds": 2}
@@ -326,7 +326,7 @@ def test_findings_apply_to_their_datasets_with_the_last_epoch_by_default():
 
 
 def test_the_schema_names_the_measures_and_expectations_that_the_code_knows():
-    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    schema = yaml.safe_load(CONFIG_SCHEMA.read_text())
     item = schema["properties"]["findings"]["items"]["properties"]
     assert item["measure"]["enum"] == list(MEASURES)
     assert item["expect"]["enum"] == list(EXPECTATIONS)
@@ -334,7 +334,8 @@ def test_the_schema_names_the_measures_and_expectations_that_the_code_knows():
 
 # --- the tiny study's findings.csv, and CI's check of it -----------------------------
 
-CHECK_FINDINGS = [sys.executable, ".ci/check_findings.py", "--configfile", ".test/config/config.yaml"]
+CHECK_FINDINGS = [sys.executable, ".ci/check_findings.py",
+                  "--configfile", str(TEST_CONFIG.relative_to(REPO))]
 
 
 def base_predictions(base, variants) -> dict:
@@ -344,7 +345,7 @@ def base_predictions(base, variants) -> dict:
 
 @pytest.mark.e2e
 def test_the_study_writes_every_declared_finding_with_the_histories_numbers(base):
-    declared = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["findings"]
+    declared = default_config()["findings"]
     table = pd.read_csv(base.path("results/mnist/findings.csv"))
     assert list(dict.fromkeys(table["finding"])) == [item["name"] for item in applying(declared, "mnist")]
     histories = pd.read_csv(base.path("results/mnist/histories.csv")).set_index(["variant", "epoch"])

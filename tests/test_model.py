@@ -5,12 +5,11 @@ of shapes and cost agrees with the Keras model it describes."""
 import math
 
 import pytest
-import yaml
 
 from ablation.config import variant_specs
-from project import REPO
+from project import default_config
 
-CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+CONFIG = default_config()
 SPECS = variant_specs(CONFIG)
 
 

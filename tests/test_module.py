@@ -12,7 +12,7 @@ import yaml
 from snakemake.utils import update_config
 
 from clones import Workflow, make_clone, tiny_config
-from project import REPO, TEST_DATA
+from project import REPO, TEST_DATA, default_config
 from shared_studies import shared_study
 from workflow_helpers import planned_jobs
 
@@ -75,7 +75,7 @@ def module_project_directory(directory, snakefile_source: str) -> Path:
     (directory / "config").mkdir(parents=True)
     (directory / "workflow").mkdir()
     shutil.copytree(REPO / "profiles", directory / "profiles")
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config = default_config()
     # The project has no .test/ beside its config: the tiny data from where it lies.
     update_config(config, tiny_config([str(TEST_DATA)], lecture=True))
     config["variants"] = [config["variants"][0], EXTRA_VARIANT]

@@ -15,7 +15,7 @@ import yaml
 
 from ablation.reference import SUMMARY_NUMBERS, metrics_diff, write_metrics_diff
 from ablation.stats import summarize
-from project import REPO, TINY_CONFIG
+from project import CONFIG_SCHEMA, REPO, TINY_CONFIG, default_config
 from workflow_helpers import planned_rules
 
 CHECK = REPO / ".ci" / "check_metrics_diff.py"
@@ -82,9 +82,9 @@ def ci_config() -> dict:
     defaults filled in."""
     from snakemake.utils import update_config, validate
 
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config = default_config()
     update_config(config, yaml.safe_load((REPO / "config" / "ci.yaml").read_text()))
-    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+    validate(config, str(CONFIG_SCHEMA))
     return config
 
 

@@ -4,16 +4,15 @@ variant's spec (workflow/rules/common.smk, get_training_priority)."""
 import re
 
 import pytest
-import yaml
 
 from ablation.architecture import forward_cost
 from ablation.config import variant_specs
 from ablation.datasets import IMAGE_SHAPE
 from clones import Workflow, make_clone, tiny_config
-from project import REPO, TINY_CONFIG
+from project import TINY_CONFIG, default_config
 from workflow_helpers import planned_jobs
 
-DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+DEFAULT = default_config()
 
 def training_priorities(output: str) -> dict[str, float]:
     """Variant -> priority of each training job that a dry run lists."""

@@ -15,15 +15,14 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from ablation.config import variant_specs
 from ablation.data import save_split
-from project import REPO
+from project import default_config
 from tinydata import tiny_images
 from workflow_helpers import curves_of, hparams_dashboard, tensorboard_hparams, tensorboard_scalars
 
-SPEC = variant_specs(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))["v2_relu"]
+SPEC = variant_specs(default_config())["v2_relu"]
 DATASET = {"name": "mnist", "digest": "0" * 64, "num_classes": 10}
 SETTINGS = {"epochs": 1, "batch_size": 32, "learning_rate": 0.001, "threads": 2,
             "train_subset": 0, "fast": False}
