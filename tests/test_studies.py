@@ -23,7 +23,7 @@ VARIANTS = [variant["name"] for variant in DEFAULT["variants"]]
 
 
 def check(config):
-    """What workflow/rules/studies.smk checks each study's config with."""
+    """What workflow/rules/studies_helpers.smk checks each study's config with."""
     try:
         validate(config, str(SCHEMA_PATH))
     except WorkflowError as error:
