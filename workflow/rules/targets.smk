@@ -1,30 +1,29 @@
-# What plain `snakemake` builds (the inputs of the default target, `all`).
+# What plain `snakemake` builds (the inputs of the default target, `all`): the
+# rules' own outputs, for every dataset, variant and seed of the config. Included
+# after the rules it reads.
 
 
 def get_final_targets():
     targets = []
     for dataset in DATASETS:
-        results = f"results/{dataset}"
-        targets += [
-            f"{results}/histories.csv",
-            f"{results}/summary.csv",
-            f"{results}/comparisons.csv",
-            f"{results}/findings.csv",
-        ]
         targets += expand(
-            f"{results}/figures/loss_comparison.{{ext}}", ext=["png", "svg"]
+            [
+                rules.aggregate.output.histories,
+                rules.aggregate.output.summary,
+                rules.aggregate.output.comparisons,
+                rules.findings.output.findings,
+                *rules.plot_loss_comparison.output,
+            ],
+            dataset=dataset,
         )
         for variant in VARIANT_SPECS:
-            kinds = ["predictions", "confusion"]
+            figures = [rules.plot_predictions, rules.plot_confusion]
             if variant in get_conv_variants():
-                kinds.append("filters")
+                figures.append(rules.plot_filters)
+            for figure in figures:
+                targets += expand(figure.output, dataset=dataset, variant=variant)
             targets += expand(
-                f"{results}/figures/{{kind}}/{variant}.{{ext}}",
-                kind=kinds,
-                ext=["png", "svg"],
-            )
-            targets += expand(
-                f"{results}/models/{variant}/seed{{seed}}.keras", seed=SEEDS
+                rules.train.output.model, dataset=dataset, variant=variant, seed=SEEDS
             )
         # The lecture looks at the first layer's filters: a baseline with conv layers.
         if (
@@ -32,10 +31,11 @@ def get_final_targets():
             and config["report"]["baseline"] in get_conv_variants()
         ):
             targets += expand(
-                f"{results}/lecture/lecture.{{ext}}", ext=["ipynb", "html"]
+                [rules.lecture.output.notebook, rules.render_lecture.output.html],
+                dataset=dataset,
             )
         if "reference" in config:
-            targets += expand(f"{results}/metrics_diff.{{ext}}", ext=["md", "csv"])
+            targets += expand(rules.metrics_diff.output, dataset=dataset)
     if len(DATASETS) > 1:
-        targets += expand("results/accuracy_by_dataset.{ext}", ext=["png", "svg"])
+        targets += rules.plot_accuracy_by_dataset.output
     return targets
