@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from ablation.config import variant_specs
-from ablation.data import save_split
+from ablation.splits import save_split
 from conftest import REPO
 from tinydata import tiny_images
 

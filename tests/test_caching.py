@@ -116,8 +116,8 @@ def test_code_edits_rerun_exactly_what_depends_on_them(base, module, old, new, e
     "source, old, new, rerun",
     [
         # plot_predictions' script and the lecture notebook load the test images
-        # through ablation.data themselves.
-        ("workflow/ablation/data.py", "    return pixels, labels", "    return pixels, labels.copy()",
+        # through ablation.splits themselves.
+        ("workflow/ablation/splits.py", "    return pixels, labels", "    return pixels, labels.copy()",
          {"normalize", "train", "plot_predictions", "lecture"}),
         # The study's tables and its findings: both judge with ablation/evidence.py
         # (comparisons.csv with its rounding check, findings.csv with all its tests).

@@ -11,8 +11,8 @@ from snakemake.utils import validate
 
 from ablation.config import ConfigError, check_config, describe_schema_error
 from ablation.findings import COLUMNS as FINDING_COLUMNS
-from ablation.studies import (compare_studies, compare_study_files, grid_studies,
-                              plot_study_losses, rule_prefix, study_configs)
+from ablation.studies import grid_studies, rule_prefix, study_configs
+from ablation.study_comparison import compare_studies, compare_study_files, plot_study_losses
 from conftest import COMPARED_STUDIES, REPO, Workflow, make_clone, tiny_config
 from workflow_helpers import dry_run, planned_jobs
 
@@ -23,7 +23,7 @@ VARIANTS = [variant["name"] for variant in DEFAULT["variants"]]
 
 
 def check(config):
-    """What workflow/rules/studies.smk checks each study's config with."""
+    """What workflow/rules/studies_helpers.smk checks each study's config with."""
     try:
         validate(config, str(SCHEMA_PATH))
     except WorkflowError as error:

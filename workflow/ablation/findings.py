@@ -27,7 +27,7 @@ from ablation import evidence, metrics
 # the weights change; the test metrics are measured once, after the epoch.
 MEASURES = {
     "training_loss": ("loss", "training loss (mean over the epoch's batches)"),
-    "test_accuracy": (metrics.on(metrics.TEST, "accuracy"), "test accuracy"),
+    "test_accuracy": (metrics.TEST_ACCURACY, "test accuracy"),
 }
 LAST = "last"
 HOLDS, CONTRADICTED, INCONCLUSIVE = "holds", "contradicted", "inconclusive"

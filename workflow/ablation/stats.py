@@ -8,9 +8,6 @@ from __future__ import annotations
 from ablation import metrics
 from ablation.integrity import verified_record
 
-# The study's trainings are measured on the test set after every epoch.
-TEST_ACCURACY = metrics.on(metrics.TEST, "accuracy")
-
 
 def collect_histories(dataset: str, runs: list[dict]) -> pd.DataFrame:
     """Long format, one row per (variant, seed, epoch).
@@ -97,8 +94,8 @@ def compare_with_baseline(histories: pd.DataFrame, baseline: str) -> pd.DataFram
         if variant == baseline:
             continue
         reference = final[(final["dataset"] == dataset) & (final["variant"] == baseline)]
-        sample = group[TEST_ACCURACY].tolist()
-        base = reference[TEST_ACCURACY].tolist()
+        sample = group[metrics.TEST_ACCURACY].tolist()
+        base = reference[metrics.TEST_ACCURACY].tolist()
         interval = welch_interval(sample, base)
         row = {
             "dataset": dataset,
