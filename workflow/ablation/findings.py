@@ -19,8 +19,13 @@ from __future__ import annotations
 # in every call, to check the config, where pandas would cost a quarter second.
 
 import math
+from typing import TYPE_CHECKING
 
 from ablation import evidence, metrics
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 # What ``measure`` may name: the history column it reads, and how a sentence calls it.
 # Keras reports an epoch's training loss as the mean over that epoch's batches, while

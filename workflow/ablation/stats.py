@@ -5,8 +5,13 @@ from __future__ import annotations
 # pandas is imported in the functions that use it: Snakemake imports this module
 # in every call, to check the config, where pandas would cost a quarter second.
 
+from typing import TYPE_CHECKING
+
 from ablation import metrics
 from ablation.integrity import verified_record
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def collect_histories(dataset: str, runs: list[dict]) -> pd.DataFrame:
