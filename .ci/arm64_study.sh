@@ -75,6 +75,6 @@ echo "arm64_study: $(in_arm64 'uname -m; python3 --version' | tr '\n' ' ')"
 step "make .venv (requirements.lock)" in_arm64 "make .venv/.installed"
 in_arm64 ".venv/bin/python -c 'import importlib.metadata as m, platform; \
 print(\"arm64_study: TensorFlow\", m.version(\"tensorflow\"), \"on\", platform.machine())'"
-step "the tiny study" in_arm64 ".venv/bin/snakemake --cores 2 --configfile .test/config/config.yaml"
-in_arm64 ".venv/bin/snakemake --cores 2 --configfile .test/config/config.yaml -n" | tail -n 3
-in_arm64 "cat results/mnist/findings.csv"
+step "the tiny study" in_arm64 ".venv/bin/snakemake --directory .test --cores 2"
+in_arm64 ".venv/bin/snakemake --directory .test --cores 2 -n" | tail -n 3
+in_arm64 "cat .test/results/mnist/findings.csv"

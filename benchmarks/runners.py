@@ -66,7 +66,7 @@ def run_plain_keras(variant, epochs, data, options):
     """What a plain Keras script does: float32 arrays straight into model.fit."""
     import keras
 
-    from ablation.data import load_split
+    from ablation.splits import load_split
     from ablation.model import build_model
 
     keras.utils.set_random_seed(0)

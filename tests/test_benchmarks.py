@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ablation.config import variant_specs
-from ablation.data import save_split
+from ablation.splits import save_split
 from project import REPO, default_config
 from tinydata import tiny_images
 

@@ -126,8 +126,8 @@ def test_code_edits_rerun_exactly_what_depends_on_them(base, module, change, exp
     "source, change, rerun",
     [
         # plot_predictions' script and the lecture notebook load the test images
-        # through ablation.data themselves.
-        ("workflow/ablation/data.py", a_statement, {"normalize", "train", "plot_predictions", "lecture"}),
+        # through ablation.splits themselves.
+        ("workflow/ablation/splits.py", a_statement, {"normalize", "train", "plot_predictions", "lecture"}),
         # The study's tables and its findings: both judge with ablation/evidence.py
         # (comparisons.csv with its rounding check, findings.csv with all its tests).
         ("workflow/ablation/evidence.py", a_statement, {"aggregate", "findings"}),

@@ -35,16 +35,16 @@ def digest(script):
 
 def test_closure_follows_the_scripts_imports_including_lazy_ones():
     closure = codehash.import_closure(SCRIPTS / "train.py")
-    assert {"train.py", "ablation.training", "ablation.model", "ablation.data", "ablation.idx",
+    assert {"train.py", "ablation.training", "ablation.model", "ablation.splits", "ablation.idx",
             "ablation.integrity", "ablation.provenance", "ablation.logs",
             "ablation.settings"} <= set(closure)
     assert "ablation.plots" not in closure
 
 
 def test_a_module_imported_by_the_script_itself_counts():
-    # plot_predictions.py loads the test images through ablation.data itself.
+    # plot_predictions.py loads the test images through ablation.splits itself.
     closure = codehash.import_closure(SCRIPTS / "plot_predictions.py")
-    assert {"ablation.plots", "ablation.data", "ablation.idx"} <= set(closure)
+    assert {"ablation.plots", "ablation.splits", "ablation.idx"} <= set(closure)
 
 
 def test_the_same_walk_collects_the_other_top_level_modules(package_copy):

@@ -11,8 +11,8 @@ from snakemake.utils import validate
 
 from ablation.config import ConfigError, check_config, describe_schema_error
 from ablation.findings import COLUMNS as FINDING_COLUMNS
-from ablation.studies import (compare_studies, compare_study_files, grid_studies,
-                              plot_study_losses, rule_prefix, study_configs)
+from ablation.studies import grid_studies, rule_prefix, study_configs
+from ablation.study_comparison import compare_studies, compare_study_files, plot_study_losses
 from clones import Workflow, make_clone, tiny_config
 from conftest import COMPARED_STUDIES
 from project import CONFIG_SCHEMA, TINY_CONFIG, default_config
@@ -24,7 +24,7 @@ VARIANTS = [variant["name"] for variant in DEFAULT["variants"]]
 
 
 def check(config):
-    """What workflow/rules/studies.smk checks each study's config with."""
+    """What workflow/rules/studies_helpers.smk checks each study's config with."""
     try:
         validate(config, str(CONFIG_SCHEMA))
     except WorkflowError as error:

@@ -9,7 +9,7 @@ import struct
 import numpy as np
 import pytest
 
-from ablation.data import load_split, normalize
+from ablation.splits import load_split, normalize
 from ablation.datasets import FILE_NAMES
 from ablation.integrity import DamagedOutput
 from ablation.idx import (

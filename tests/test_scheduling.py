@@ -1,5 +1,5 @@
 """Longest training first: a training job's priority is its cost, computed from the
-variant's spec (workflow/rules/common.smk, get_training_priority)."""
+variant's spec (workflow/rules/train_helpers.smk, get_training_priority)."""
 
 import re
 

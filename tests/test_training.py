@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from ablation.config import variant_specs
-from ablation.data import save_split
+from ablation.splits import save_split
 from project import default_config
 from tinydata import tiny_images
 from workflow_helpers import curves_of, hparams_dashboard, tensorboard_hparams, tensorboard_scalars

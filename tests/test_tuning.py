@@ -13,9 +13,9 @@ import yaml
 from scipy import stats as scipy_stats
 
 from ablation import tuning, tuning_plots
-from ablation.data import load_split_as_pixels, save_split
+from ablation.splits import load_split_as_pixels, save_split
 from ablation.integrity import file_sha256
-from ablation.selection import (
+from ablation.tuning_tables import (
     collect_sweep,
     compare_tuned,
     grid_edge,

@@ -113,8 +113,8 @@ def check_findings(config: dict) -> None:
     for index, finding in enumerate(config.get("findings", [])):
         name = finding["name"]
 
-        def refuse(key, problem):
-            raise ConfigError(f"config key findings[{index}].{key}: finding {name!r} {problem}")
+        def refuse(key, problem):  # called within this iteration only
+            raise ConfigError(f"config key findings[{index}].{key}: finding {name!r} {problem}")  # noqa: B023
 
         if name in names:
             refuse("name", "is declared twice; every finding needs its own name")

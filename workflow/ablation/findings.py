@@ -19,15 +19,20 @@ from __future__ import annotations
 # in every call, to check the config, where pandas would cost a quarter second.
 
 import math
+from typing import TYPE_CHECKING
 
 from ablation import evidence, metrics
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 # What ``measure`` may name: the history column it reads, and how a sentence calls it.
 # Keras reports an epoch's training loss as the mean over that epoch's batches, while
 # the weights change; the test metrics are measured once, after the epoch.
 MEASURES = {
     "training_loss": ("loss", "training loss (mean over the epoch's batches)"),
-    "test_accuracy": (metrics.on(metrics.TEST, "accuracy"), "test accuracy"),
+    "test_accuracy": (metrics.TEST_ACCURACY, "test accuracy"),
 }
 LAST = "last"
 HOLDS, CONTRADICTED, INCONCLUSIVE = "holds", "contradicted", "inconclusive"

@@ -93,7 +93,7 @@ def verify_recorded(path, expected_sha256: str, recorded_in) -> None:
     try:
         actual = file_sha256(path)
     except OSError as error:
-        raise DamagedOutput(f"{path}: cannot be read ({error}). {how_to_replace(path)}")
+        raise DamagedOutput(f"{path}: cannot be read ({error}). {how_to_replace(path)}") from error
     if actual != expected_sha256:
         raise DamagedOutput(
             f"{path} is damaged: its SHA-256 is {actual}, but the job that wrote it "
@@ -106,7 +106,9 @@ def read_record(path) -> dict:
     try:
         return json.loads(Path(path).read_text())
     except (OSError, ValueError) as error:
-        raise DamagedOutput(f"{path}: not a readable JSON record ({error}). {how_to_replace(path)}")
+        raise DamagedOutput(
+            f"{path}: not a readable JSON record ({error}). {how_to_replace(path)}"
+        ) from error
 
 
 def outputs_digests(paths: dict) -> dict[str, str]:

@@ -27,6 +27,12 @@ def on(split: str, metric: str) -> str:
     return f"{split}_{metric}"
 
 
+# The columns that the tables read most: the study's trainings are measured on the
+# test set after every epoch; the sweep selects on validation accuracy.
+TEST_ACCURACY = on(TEST, "accuracy")
+VALIDATION_ACCURACY = on(VALIDATION, "accuracy")
+
+
 def history_columns(split: str) -> list[str]:
     """A history's header: the epoch, each metric on the training batches, then on ``split``."""
     return ["epoch", *RECORDED, *(on(split, metric) for metric in RECORDED)]

@@ -5,11 +5,13 @@ from __future__ import annotations
 # pandas is imported in the functions that use it: Snakemake imports this module
 # in every call, to check the config, where pandas would cost a quarter second.
 
+from typing import TYPE_CHECKING
+
 from ablation import metrics
 from ablation.integrity import verified_record
 
-# The study's trainings are measured on the test set after every epoch.
-TEST_ACCURACY = metrics.on(metrics.TEST, "accuracy")
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def collect_histories(dataset: str, runs: list[dict]) -> pd.DataFrame:
@@ -97,8 +99,8 @@ def compare_with_baseline(histories: pd.DataFrame, baseline: str) -> pd.DataFram
         if variant == baseline:
             continue
         reference = final[(final["dataset"] == dataset) & (final["variant"] == baseline)]
-        sample = group[TEST_ACCURACY].tolist()
-        base = reference[TEST_ACCURACY].tolist()
+        sample = group[metrics.TEST_ACCURACY].tolist()
+        base = reference[metrics.TEST_ACCURACY].tolist()
         interval = welch_interval(sample, base)
         row = {
             "dataset": dataset,

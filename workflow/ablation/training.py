@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from ablation import metrics, provenance
-from ablation.data import load_split_as_pixels
 from ablation.evaluate import write_predictions, write_weights
 from ablation.files import replaced, write_json, write_text
 from ablation.integrity import outputs_digests
+from ablation.splits import load_split_as_pixels
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ablation import metrics
-from ablation.data import load_split, load_split_as_pixels, save_split
 from ablation.files import write_json, write_text
 from ablation.integrity import outputs_digests, verified_record
+from ablation.splits import load_split, load_split_as_pixels, save_split
 from ablation.training import (
     Checkpoint,
     NonFiniteLoss,

@@ -3,8 +3,8 @@
 import pandas as pd
 
 from ablation import metrics
+from ablation.metrics import VALIDATION_ACCURACY
 from ablation.plots import plot_loss_comparison, plt, save_figure
-from ablation.selection import VALIDATION_ACCURACY
 
 
 def plot_learning_rate_sweep(sweep: pd.DataFrame, selected: pd.DataFrame,

@@ -1,8 +1,10 @@
 import json
 
+from ablation.codehash import code_digest
 from ablation.notebook import LECTURE_NOTEBOOK
+from ablation.software import software
 
-# The kernel that runs the notebook (JUPYTER_PATH, common.smk) shapes what the
+# The kernel that runs the notebook (JUPYTER_PATH, ablation/notebook.py) shapes what the
 # executed notebook shows, so its spec is part of the lecture's settings.
 LECTURE_KERNEL = json.loads(
     Path(PACKAGE_ROOT, "notebooks", "kernels", "python3", "kernel.json").read_text()

@@ -6,17 +6,7 @@
 # same cache key: the second study takes it from the cache (docs/caching.md),
 # after every other training (get_study_training_priority).
 
-import yaml
-
-from ablation.studies import rule_prefix, study_configs
-
-SCHEMA = yaml.safe_load(Path(PACKAGE_ROOT, "schemas", "config.schema.yaml").read_text())
-
-
-STUDIES = (
-    study_configs(config, SCHEMA, check_whole_config) if "studies" in config else {}
-)
-
+# STUDIES and the helpers: rules/studies_helpers.smk.
 
 for study_name, study_config in STUDIES.items():
     study_rules = rule_prefix(study_name)

@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from ablation.data import normalize
 from ablation.logs import log_to
 from ablation.settings import read_settings
+from ablation.splits import normalize
 
 log_to(snakemake.log[0])
 settings = read_settings(snakemake.input.settings)

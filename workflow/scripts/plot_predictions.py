@@ -1,10 +1,10 @@
 import pandas as pd
 
-from ablation.data import load_split
 from ablation.integrity import verified_record
 from ablation.logs import log_to
 from ablation.plots import plot_prediction_grid
 from ablation.settings import read_settings
+from ablation.splits import load_split
 
 log_to(snakemake.log[0])
 # It may come back from the shared cache: checked against its training's record.

@@ -1,8 +1,8 @@
 import pandas as pd
 
 from ablation.logs import log_to
-from ablation.selection import compare_tuned, sweep_verdicts
 from ablation.settings import read_settings
+from ablation.tuning_tables import compare_tuned, sweep_verdicts
 
 log_to(snakemake.log[0])
 settings = read_settings(snakemake.input.settings)

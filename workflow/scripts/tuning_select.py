@@ -1,6 +1,6 @@
 from ablation.logs import log_to
-from ablation.selection import collect_sweep, select_rates, summarize_sweep
 from ablation.settings import read_settings
+from ablation.tuning_tables import collect_sweep, select_rates, summarize_sweep
 
 log_to(snakemake.log[0])
 settings = read_settings(snakemake.input.settings)

@@ -1,9 +1,9 @@
 import pandas as pd
 
 from ablation.logs import log_to
-from ablation.selection import runs_to_test
 from ablation.settings import read_settings
 from ablation.tuning import evaluate_on_test
+from ablation.tuning_tables import runs_to_test
 
 log_to(snakemake.log[0])
 settings = read_settings(snakemake.input.settings)

@@ -1,4 +1,5 @@
-"""From verified IDX files to normalized arrays, and back into memory for training."""
+"""A dataset's splits as arrays: from verified IDX files to normalized arrays, and
+back into memory for training."""
 
 from pathlib import Path
 

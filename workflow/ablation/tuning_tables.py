@@ -8,12 +8,12 @@ import pandas as pd
 from ablation import metrics
 from ablation.findings import COLUMNS, evidence_rows, judged
 from ablation.integrity import verified_record
+from ablation.metrics import TEST_ACCURACY, VALIDATION_ACCURACY
 from ablation.stats import welch_interval
 
+# Selection reads the validation numbers; the comparison and the findings, test accuracy.
 VALIDATED = [metrics.on(metrics.VALIDATION, metric) for metric in metrics.RECORDED]
-# Selection reads validation accuracy; the comparison and the findings, test accuracy.
-VALIDATION_ACCURACY = metrics.on(metrics.VALIDATION, "accuracy")
-TEST_ACCURACY = metrics.on(metrics.TEST, "accuracy")
+
 
 def collect_sweep(runs: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(histories, one row per run) of the sweep. ``runs`` hold ``variant``,
