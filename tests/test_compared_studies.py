@@ -15,12 +15,11 @@ from ablation.studies import grid_studies, rule_prefix, study_configs
 from ablation.study_comparison import compare_studies, compare_study_files, plot_study_losses
 from clones import Workflow, make_clone, tiny_config
 from conftest import COMPARED_STUDIES
-from project import CONFIG_SCHEMA, TINY_CONFIG, default_config
+from project import CONFIG_SCHEMA, TINY_CONFIG, VARIANTS, default_config
 from workflow_helpers import dry_run, planned_jobs
 
 SCHEMA = yaml.safe_load(CONFIG_SCHEMA.read_text())
 DEFAULT = default_config()
-VARIANTS = [variant["name"] for variant in DEFAULT["variants"]]
 
 
 def check(config):
