@@ -29,8 +29,10 @@ from ablation.findings import applying  # noqa: E402
 
 def existing(path: Path) -> Path:
     if not path.is_file():
-        sys.exit(f"check_findings: {path} is missing; run the workflow first, with the same "
-                 "config: .venv/bin/snakemake --cores 2 --configfile ...")
+        sys.exit(
+            f"check_findings: {path} is missing; run the workflow first, with the same "
+            "config: .venv/bin/snakemake --cores 2 --configfile ..."
+        )
     return path
 
 
@@ -40,21 +42,30 @@ def checks(config: dict, results: Path, dataset: str):
     variants = [variant["name"] for variant in config["variants"]]
     epochs = config["training"]["epochs"]
     trained = histories.groupby("variant")["epoch"].nunique().reindex(variants, fill_value=0)
-    yield (f"every variant trained for {epochs} epochs", bool((trained == epochs).all()),
-           ", ".join(f"{variant} {count}" for variant, count in trained.items()))
+    yield (
+        f"every variant trained for {epochs} epochs",
+        bool((trained == epochs).all()),
+        ", ".join(f"{variant} {count}" for variant, count in trained.items()),
+    )
 
     table = pd.read_csv(existing(results / dataset / "findings.csv"))
     declared = [finding["name"] for finding in applying(config.get("findings", []), dataset)]
     written = list(dict.fromkeys(table["finding"]))
     if written != declared:
-        yield ("findings.csv has the declared findings", False,
-               f"declared {declared}, written {written}: run the workflow again with this config")
+        yield (
+            "findings.csv has the declared findings",
+            False,
+            f"declared {declared}, written {written}: run the workflow again with this config",
+        )
         return
     required = set(config.get("required_findings", []))
     unknown = sorted(required - {finding["name"] for finding in config.get("findings", [])})
     if unknown:
-        yield ("required_findings names declared findings", False,
-               f"{unknown} not under findings:; fix the names in required_findings")
+        yield (
+            "required_findings names declared findings",
+            False,
+            f"{unknown} not under findings:; fix the names in required_findings",
+        )
         return
     for name, rows in table.groupby("finding", sort=False):
         first = rows.iloc[0]
@@ -63,13 +74,17 @@ def checks(config: dict, results: Path, dataset: str):
         label = f"{name}{' (required)' if name in required else ''}: {state}: {first['sentence']}"
         numbers = "; ".join(
             f"{row.check} [{row.covers}]: {row.value:.4g} vs {row.against_value:.4g}: "
-            f"{row.check_verdict}: {row.reason}" for row in rows.itertuples())
+            f"{row.check_verdict}: {row.reason}"
+            for row in rows.itertuples()
+        )
         yield label, passed, numbers
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--configfile", nargs="*", default=[], help="config overlays, as snakemake's")
+    parser.add_argument(
+        "--configfile", nargs="*", default=[], help="config overlays, as snakemake's"
+    )
     parser.add_argument("--results", type=Path, default=REPO / "results")
     arguments = parser.parse_args(argv)
     config = merged_config(REPO, arguments.configfile)
@@ -83,14 +98,21 @@ def main(argv: list[str]) -> int:
             elif ": inconclusive: " in name:
                 inconclusive.append(f"{dataset}: {name}")
     if inconclusive:
-        print("check_findings: inconclusive here (not required; their reasons above):\n  "
-              + "\n  ".join(inconclusive))
+        print(
+            "check_findings: inconclusive here (not required; their reasons above):\n  "
+            + "\n  ".join(inconclusive)
+        )
     if failed:
-        print("check_findings: the run does not support the declared findings:\n  "
-              + "\n  ".join(failed), file=sys.stderr)
+        print(
+            "check_findings: the run does not support the declared findings:\n  "
+            + "\n  ".join(failed),
+            file=sys.stderr,
+        )
         return 1
-    print(f"check_findings: every required finding holds and none is contradicted on "
-          f"{', '.join(datasets)}")
+    print(
+        f"check_findings: every required finding holds and none is contradicted on "
+        f"{', '.join(datasets)}"
+    )
     return 0
 
 

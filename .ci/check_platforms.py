@@ -35,7 +35,9 @@ TENSORFLOW = ("tensorflow", "tensorflow-cpu")
 # What uv says of a locked package that has no wheel here, e.g.
 # "Because tensorflow-cpu{platform_machine == 'x86_64' and ...}==2.21.0 has no wheels
 # with a matching platform tag (e.g., `macosx_13_0_arm64`)".
-NO_WHEEL = re.compile(r"Because (\S+?)(?:\{[^}]*\})?==(\S+) has no wheels with a matching ([\w ]+? tag)")
+NO_WHEEL = re.compile(
+    r"Because (\S+?)(?:\{[^}]*\})?==(\S+) has no wheels with a matching ([\w ]+? tag)"
+)
 PLANNED = re.compile(r"^ \+ ([A-Za-z0-9_.-]+)==(\S+)$", re.M)
 
 
@@ -44,10 +46,24 @@ def resolve(lock: Path, platform: str, python: str, uv_options: list[str]) -> tu
     resolves, and what uv said."""
     with tempfile.TemporaryDirectory() as target:
         result = subprocess.run(
-            [find_uv_bin(), "pip", "install", "--dry-run", "--require-hashes",
-             "--python-platform", platform, "--python-version", python,
-             "--target", target, "-r", str(lock), *uv_options],
-            capture_output=True, text=True,
+            [
+                find_uv_bin(),
+                "pip",
+                "install",
+                "--dry-run",
+                "--require-hashes",
+                "--python-platform",
+                platform,
+                "--python-version",
+                python,
+                "--target",
+                target,
+                "-r",
+                str(lock),
+                *uv_options,
+            ],
+            capture_output=True,
+            text=True,
         )
     return result.returncode == 0, result.stdout + result.stderr
 
@@ -77,17 +93,21 @@ def main(argv=None) -> int:
     failures = []
     for platform in PLATFORMS:
         for python in PYTHONS:
-            line, problem = verdict(platform, python,
-                                    *resolve(arguments.lock, platform, python, arguments.uv_options))
+            line, problem = verdict(
+                platform, python, *resolve(arguments.lock, platform, python, arguments.uv_options)
+            )
             print(line, flush=True)
             if problem:
                 failures.append(problem)
     for problem in failures:
         print(f"check_platforms: {arguments.lock.name}: {problem}", file=sys.stderr)
     if failures:
-        print("check_platforms: pin, for that platform, a version that has wheels there (an "
-              "environment marker in requirements.txt), then `make lock`; docs/reproducibility.md, "
-              "\"Platforms\", says how", file=sys.stderr)
+        print(
+            "check_platforms: pin, for that platform, a version that has wheels there (an "
+            "environment marker in requirements.txt), then `make lock`; docs/reproducibility.md, "
+            '"Platforms", says how',
+            file=sys.stderr,
+        )
     return 1 if failures else 0
 
 

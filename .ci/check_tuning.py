@@ -25,9 +25,11 @@ SETTINGS = ["default", "tuned"]
 
 def problems(config: dict, tuning: Path, dataset: str):
     files = [tuning / f"{table}.csv" for table in ("sweep", "selected", "comparisons", "findings")]
-    files += [tuning / "figures" / f"{figure}.{extension}"
-              for figure in ("learning_rate_sweep", "loss_at_selected_rates")
-              for extension in ("png", "svg")]
+    files += [
+        tuning / "figures" / f"{figure}.{extension}"
+        for figure in ("learning_rate_sweep", "loss_at_selected_rates")
+        for extension in ("png", "svg")
+    ]
     missing = [f"{path} is missing" for path in files if not path.is_file()]
     if missing:
         return missing
@@ -38,10 +40,14 @@ def problems(config: dict, tuning: Path, dataset: str):
     sweep = pd.read_csv(tuning / "sweep.csv")
     points = sorted(zip(sweep["variant"], sweep["learning_rate"]))
     if points != sorted((v, r) for v in variants for r in rates):
-        found.append(f"{dataset} sweep.csv has the points {points}, expected every variant at {rates}")
+        found.append(
+            f"{dataset} sweep.csv has the points {points}, expected every variant at {rates}"
+        )
     selected = pd.read_csv(tuning / "selected.csv")
     if selected["variant"].tolist() != variants or not selected["learning_rate"].isin(rates).all():
-        found.append(f"{dataset} selected.csv does not pick one swept rate per variant:\n{selected}")
+        found.append(
+            f"{dataset} selected.csv does not pick one swept rate per variant:\n{selected}"
+        )
     findings = pd.read_csv(tuning / "findings.csv")
     declared = [finding["name"] for finding in applying(config.get("findings", []), dataset)]
     written = findings[["finding", "setting"]].drop_duplicates().values.tolist()
@@ -49,14 +55,29 @@ def problems(config: dict, tuning: Path, dataset: str):
     if written != expected:
         found.append(f"{dataset} findings.csv has the rows {written}, expected {expected}")
     else:
-        print(findings[["finding", "setting", "verdict", "check", "check_verdict",
-                        "learning_rate", "value", "against_value", "grid_edge"]].to_string(index=False))
+        print(
+            findings[
+                [
+                    "finding",
+                    "setting",
+                    "verdict",
+                    "check",
+                    "check_verdict",
+                    "learning_rate",
+                    "value",
+                    "against_value",
+                    "grid_edge",
+                ]
+            ].to_string(index=False)
+        )
     return found
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--configfile", nargs="*", default=[], help="config overlays, as snakemake's")
+    parser.add_argument(
+        "--configfile", nargs="*", default=[], help="config overlays, as snakemake's"
+    )
     parser.add_argument("--results", type=Path, default=REPO / "results")
     parser.add_argument("--report", type=Path, help="the sweep's HTML report, which must exist")
     arguments = parser.parse_args(argv)

@@ -38,8 +38,10 @@ def main(datasets: list[str]) -> None:
             sources[dataset] = {"mirrors": [str(local.resolve())]}
             print(f"mirrors.py: {dataset} from the local copy {local.resolve()}")
         else:
-            print(f"mirrors.py: {dataset}: no local copy at {local}; "
-                  "from the default https mirrors of config/config.yaml (needs the internet)")
+            print(
+                f"mirrors.py: {dataset}: no local copy at {local}; "
+                "from the default https mirrors of config/config.yaml (needs the internet)"
+            )
     overlay = {"data": {"datasets": datasets, **({"sources": sources} if sources else {})}}
     OVERLAY.write_text(yaml.safe_dump(overlay, sort_keys=False))
     print(f"mirrors.py: wrote {OVERLAY.relative_to(REPO)}")

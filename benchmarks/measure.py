@@ -67,16 +67,18 @@ def jobs_from_log(text: str) -> list[Job]:
             open_job.jobid = int(line.removeprefix("jobid: "))
             jobs[open_job.jobid] = open_job
         elif open_job and line.startswith("wildcards: "):
-            open_job.wildcards = dict(item.split("=", 1)
-                                      for item in line.removeprefix("wildcards: ").split(", "))
+            open_job.wildcards = dict(
+                item.split("=", 1) for item in line.removeprefix("wildcards: ").split(", ")
+            )
         elif match := FINISHED.match(line):
             if int(match[1]) in jobs:
                 jobs[int(match[1])].end = now
     return list(jobs.values())
 
 
-def lower_bound(trainings: list[tuple[float, float]], started: float, finished: float,
-                cores: int) -> dict:
+def lower_bound(
+    trainings: list[tuple[float, float]], started: float, finished: float, cores: int
+) -> dict:
     """The study's lower bound on ``cores`` cores, from the (start, end) of each training
     job as it ran between ``started`` and ``finished`` (one clock, seconds).
 
@@ -92,13 +94,22 @@ def lower_bound(trainings: list[tuple[float, float]], started: float, finished: 
     training = max(max(durations), sum(durations) / cores)
     bound = before + training + after
     wall = finished - started
-    return {"wall": wall, "before": before, "after": after, "longest": max(durations),
-            "sum": sum(durations), "cores": cores, "training": training, "bound": bound,
-            "ratio": wall / bound}
+    return {
+        "wall": wall,
+        "before": before,
+        "after": after,
+        "longest": max(durations),
+        "sum": sum(durations),
+        "cores": cores,
+        "training": training,
+        "bound": bound,
+        "ratio": wall / bound,
+    }
 
 
-def study_bound(log_text: str, training_rules: set[str], started: float, finished: float,
-                cores: int) -> dict:
+def study_bound(
+    log_text: str, training_rules: set[str], started: float, finished: float, cores: int
+) -> dict:
     """lower_bound of one snakemake run, with its training jobs (those of
     ``training_rules``) as a list under "jobs"."""
     jobs = [job for job in jobs_from_log(log_text) if job.rule in training_rules]
@@ -117,8 +128,11 @@ def tree_memory_mb(root: psutil.Process) -> float:
     for process in [root, *root.children(recursive=True)]:
         try:
             rollup = Path(f"/proc/{process.pid}/smaps_rollup").read_text()
-            total += next(int(line.split()[1]) * 1024 for line in rollup.splitlines()
-                          if line.startswith("Pss:"))
+            total += next(
+                int(line.split()[1]) * 1024
+                for line in rollup.splitlines()
+                if line.startswith("Pss:")
+            )
         except (FileNotFoundError, ProcessLookupError, StopIteration):
             continue  # ended between the listing and the read
         except PermissionError:
@@ -174,8 +188,14 @@ def run_measured(command, cwd=None, env=None, log=None) -> dict:
     its stdout. stderr goes to the file ``log`` when given."""
     with open(log or os.devnull, "w") as stderr:
         started_at, started = time.time(), time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, env=os.environ | (env or {}),
-                                   stdout=subprocess.PIPE, stderr=stderr, text=True)
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=os.environ | (env or {}),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
         peak = PeakMemory(process.pid)
         stdout = process.stdout.read()
         _, status, usage = os.wait4(process.pid, 0)
@@ -184,13 +204,26 @@ def run_measured(command, cwd=None, env=None, log=None) -> dict:
     if os.waitstatus_to_exitcode(status) != 0:
         where = f"; its log: {log}" if log else ""
         raise RuntimeError(f"{' '.join(map(str, command))} failed{where}")
-    return {"seconds": seconds, "started": started_at, "finished": started_at + seconds,
-            "tree_mb": tree_mb, "process_mb": usage.ru_maxrss / 1024, "stdout": stdout}
+    return {
+        "seconds": seconds,
+        "started": started_at,
+        "finished": started_at + seconds,
+        "tree_mb": tree_mb,
+        "process_mb": usage.ru_maxrss / 1024,
+        "stdout": stdout,
+    }
 
 
 def runner_command(runner: str, variant: str, epochs: int, data, **options) -> list[str]:
-    return [sys.executable, str(RUNNERS), runner, variant, str(epochs), str(data),
-            *(f"{key}={value}" for key, value in options.items())]
+    return [
+        sys.executable,
+        str(RUNNERS),
+        runner,
+        variant,
+        str(epochs),
+        str(data),
+        *(f"{key}={value}" for key, value in options.items()),
+    ]
 
 
 def result_of(stdout: str) -> dict:
@@ -206,8 +239,10 @@ def run_runner(runner: str, variant: str, epochs: int, data, env=None, **options
 
 def run_together(commands: list[list[str]]) -> list[dict]:
     """Runner commands started at once, side by side; each one's result."""
-    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                  text=True) for command in commands]
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for command in commands
+    ]
     outputs = [process.communicate()[0] for process in processes]
     for command, process in zip(commands, processes):
         if process.returncode != 0:
@@ -225,8 +260,15 @@ THREAD_CASES = [
 ]
 
 
-def threads_benchmark(variants, data, rounds: int, epochs: int, cases=THREAD_CASES,
-                      progress=print, first_round: int = 1) -> dict:
+def threads_benchmark(
+    variants,
+    data,
+    rounds: int,
+    epochs: int,
+    cases=THREAD_CASES,
+    progress=print,
+    first_round: int = 1,
+) -> dict:
     """Warm epoch seconds of the workflow's training per (variant, case label),
     the cases interleaved within each round; the first epoch of each run (tracing,
     compiling) is left out. Progress lines number the rounds from ``first_round``."""
@@ -237,8 +279,10 @@ def threads_benchmark(variants, data, rounds: int, epochs: int, cases=THREAD_CAS
                 command = runner_command("workflow", variant, epochs, data, threads=threads)
                 for result in run_together([command] * copies):
                     seconds[variant, label] += result["epoch_seconds"][1:]
-                progress(f"  round {round_number + 1}: {variant}, {label}: "
-                         f"{seconds[variant, label][-1]:.2f} s")
+                progress(
+                    f"  round {round_number + 1}: {variant}, {label}: "
+                    f"{seconds[variant, label][-1]:.2f} s"
+                )
     return seconds
 
 
@@ -259,8 +303,9 @@ def threads_table(seconds: dict, cases=THREAD_CASES) -> list[dict]:
     return rows
 
 
-def study_floor(rows: list[dict], epochs: int, cores: int, before: float, after: float,
-                cases=THREAD_CASES) -> dict:
+def study_floor(
+    rows: list[dict], epochs: int, cores: int, before: float, after: float, cases=THREAD_CASES
+) -> dict:
     """The shortest the study could take on ``cores`` cores, whatever the order of its
     trainings and whatever thread count each one had: ``rows`` are threads_table's,
     one per variant, each training ``epochs`` epochs; ``before`` and ``after`` the time
@@ -278,8 +323,13 @@ def study_floor(rows: list[dict], epochs: int, cores: int, before: float, after:
     for row in rows:
         seconds = {threads: row[label] * epochs for threads, label in alone.items()}
         quickest[row["variant"]] = min(seconds.values())
-        core_seconds[row["variant"]] = min(min(threads, cores) * value
-                                           for threads, value in seconds.items())
+        core_seconds[row["variant"]] = min(
+            min(threads, cores) * value for threads, value in seconds.items()
+        )
     training = max(max(quickest.values()), sum(core_seconds.values()) / cores)
-    return {"quickest": quickest, "core_seconds": core_seconds, "training": training,
-            "floor": before + training + after}
+    return {
+        "quickest": quickest,
+        "core_seconds": core_seconds,
+        "training": training,
+        "floor": before + training + after,
+    }

@@ -40,17 +40,34 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
 
+from measure import (  # noqa: E402
+    THREAD_CASES,
+    run_measured,
+    run_runner,
+    runner_command,
+    study_bound,
+    study_floor,
+    threads_benchmark,
+    threads_table,
+)
+
 from ablation.config import variant_specs  # noqa: E402
 from ablation.provenance import package_versions  # noqa: E402
-from measure import (  # noqa: E402
-    THREAD_CASES, run_measured, run_runner, runner_command, study_bound, study_floor,
-    threads_benchmark, threads_table)
 
 WORK = REPO / "benchmarks" / "work"
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-GENERATED = shutil.ignore_patterns(".git", ".venv*", "results", "resources", "logs",
-                                   ".snakemake", "__pycache__", "work", "node_modules",
-                                   ".ci-cache")
+GENERATED = shutil.ignore_patterns(
+    ".git",
+    ".venv*",
+    "results",
+    "resources",
+    "logs",
+    ".snakemake",
+    "__pycache__",
+    "work",
+    "node_modules",
+    ".ci-cache",
+)
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 TINY_CONFIG = yaml.safe_load((REPO / ".test" / "config" / "config.yaml").read_text())
 TINY_DATA = ".test/data/mnist"
@@ -87,8 +104,9 @@ def clone(name: str, source: Path = REPO) -> Path:
 
 def snakemake(directory: Path, cache: Path, *args, log: Path | None = None) -> dict:
     cache.mkdir(parents=True, exist_ok=True)
-    return run_measured([*SNAKEMAKE, *args], cwd=directory,
-                        env={"SNAKEMAKE_OUTPUT_CACHE": str(cache)}, log=log)
+    return run_measured(
+        [*SNAKEMAKE, *args], cwd=directory, env={"SNAKEMAKE_OUTPUT_CACHE": str(cache)}, log=log
+    )
 
 
 def config_args(directory: Path, plan: dict) -> list[str]:
@@ -100,7 +118,8 @@ def config_args(directory: Path, plan: dict) -> list[str]:
     if not mirror:
         return []
     (directory / "config" / "bench.yaml").write_text(
-        yaml.safe_dump({"data": {"sources": {"mnist": {"mirrors": [mirror]}}}}))
+        yaml.safe_dump({"data": {"sources": {"mnist": {"mirrors": [mirror]}}}})
+    )
     return ["--configfile", *tiny, "config/bench.yaml"]
 
 
@@ -114,16 +133,30 @@ def study_round(plan: dict, round_number: int, threads: int | None = None) -> di
     args = ["--cores", STUDY_CORES, *config_args(directory, plan)]
     if threads is not None:
         (directory / "config" / "threads.yaml").write_text(
-            yaml.safe_dump({"training": {"threads": threads}}))
-        args += ["config/threads.yaml"] if "--configfile" in args else [
-            "--configfile", "config/threads.yaml"]
+            yaml.safe_dump({"training": {"threads": threads}})
+        )
+        args += (
+            ["config/threads.yaml"]
+            if "--configfile" in args
+            else ["--configfile", "config/threads.yaml"]
+        )
     log = WORK / f"{name}-round{round_number}.log"
     run = snakemake(directory, cache, *args, log=log)
     bound = study_bound(log.read_text(), {"train"}, run["started"], run["finished"], plan["cores"])
-    rss = {variant: json.loads((directory / f"results/mnist/histories/{variant}/seed0.json")
-                               .read_text())["peak_rss_mb"] for variant in VARIANTS}
-    return {"directory": directory, "cache": cache, "args": args, "bound": bound,
-            "tree_mb": run["tree_mb"], "train_rss": rss}
+    rss = {
+        variant: json.loads(
+            (directory / f"results/mnist/histories/{variant}/seed0.json").read_text()
+        )["peak_rss_mb"]
+        for variant in VARIANTS
+    }
+    return {
+        "directory": directory,
+        "cache": cache,
+        "args": args,
+        "bound": bound,
+        "tree_mb": run["tree_mb"],
+        "train_rss": rss,
+    }
 
 
 def plain_script(data: Path, epochs: int) -> dict:
@@ -142,13 +175,14 @@ def sweep_round(plan: dict, round_number: int) -> dict:
     cache = WORK / "cache-sweep"
     shutil.rmtree(cache, ignore_errors=True)
     (directory / "config" / "sweep.yaml").write_text(
-        yaml.safe_dump({"tuning": SWEEP | {"epochs": plan["sweep_epochs"]}}))
+        yaml.safe_dump({"tuning": SWEEP | {"epochs": plan["sweep_epochs"]}})
+    )
     args = config_args(directory, plan) or ["--configfile"]
     log = WORK / f"sweep-round{round_number}.log"
-    run = snakemake(directory, cache, "--cores", STUDY_CORES, "tuning", *args,
-                    "config/sweep.yaml", log=log)
-    return study_bound(log.read_text(), {"tune"}, run["started"], run["finished"],
-                       plan["cores"])
+    run = snakemake(
+        directory, cache, "--cores", STUDY_CORES, "tuning", *args, "config/sweep.yaml", log=log
+    )
+    return study_bound(log.read_text(), {"tune"}, run["started"], run["finished"], plan["cores"])
 
 
 def epoch_cases() -> list[tuple]:
@@ -173,7 +207,8 @@ def noop_benchmark(study: dict, repeats: int = 5) -> dict:
     shutil.rmtree(minimal, ignore_errors=True)
     minimal.mkdir(parents=True)
     (minimal / "Snakefile").write_text(
-        'rule all:\n    output:\n        "done.txt"\n    shell:\n        "touch {output}"\n')
+        'rule all:\n    output:\n        "done.txt"\n    shell:\n        "touch {output}"\n'
+    )
     snakemake(minimal, WORK / "cache-one-rule", "--cores", STUDY_CORES)
     ours, floor = [], []
     for _ in range(repeats):
@@ -184,8 +219,13 @@ def noop_benchmark(study: dict, repeats: int = 5) -> dict:
     if (study["directory"] / "config" / "bench.yaml").exists():
         shutil.copy(study["directory"] / "config" / "bench.yaml", fresh / "config")
     warm = snakemake(fresh, study["cache"], *study["args"])["seconds"]
-    return {"noop": min(ours), "floor": min(floor), "noop_median": statistics.median(ours),
-            "floor_median": statistics.median(floor), "warm_clone": warm}
+    return {
+        "noop": min(ours),
+        "floor": min(floor),
+        "noop_median": statistics.median(ours),
+        "floor_median": statistics.median(floor),
+        "warm_clone": warm,
+    }
 
 
 def cpu_model() -> str:
@@ -205,14 +245,17 @@ def spread(values) -> str:
 
 
 def bound_rows(bounds: list[dict]) -> list[str]:
-    lines = ["| round | wall s | before first training s | trainings: longest s | "
-             "trainings: sum / cores s | after last training s | bound s | wall / bound |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| round | wall s | before first training s | trainings: longest s | "
+        "trainings: sum / cores s | after last training s | bound s | wall / bound |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for number, bound in enumerate(bounds, 1):
         lines.append(
             f"| {number} | {bound['wall']:.0f} | {bound['before']:.0f} | {bound['longest']:.0f} | "
             f"{bound['sum'] / bound['cores']:.0f} | {bound['after']:.0f} | {bound['bound']:.0f} | "
-            f"{bound['ratio']:.2f} |")
+            f"{bound['ratio']:.2f} |"
+        )
     return lines
 
 
@@ -221,10 +264,12 @@ def timeline(bound: dict) -> list[str]:
     start = bound["jobs"][0].start - bound["before"]
     lines = ["| training | started at s | ended at s | s |", "|---|---|---|---|"]
     for job in bound["jobs"]:
-        name = ", ".join(f"{key}={value}" for key, value in job.wildcards.items()
-                         if key != "dataset")
-        lines.append(f"| {name} | {job.start - start:.0f} | {job.end - start:.0f} | "
-                     f"{job.seconds:.0f} |")
+        name = ", ".join(
+            f"{key}={value}" for key, value in job.wildcards.items() if key != "dataset"
+        )
+        lines.append(
+            f"| {name} | {job.start - start:.0f} | {job.end - start:.0f} | {job.seconds:.0f} |"
+        )
     return lines
 
 
@@ -233,23 +278,33 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
     studies = [r["study"]["bound"] for r in rounds]
     sweeps = [r["sweep"] for r in rounds]
     against_plain = [r["study"]["bound"]["wall"] / r["plain"]["seconds"] for r in rounds]
-    against_other_threads = [r["other_threads"]["bound"]["wall"] / r["study"]["bound"]["wall"]
-                             for r in rounds]
+    against_other_threads = [
+        r["other_threads"]["bound"]["wall"] / r["study"]["bound"]["wall"] for r in rounds
+    ]
     thread_rows = threads_table(threads)
     # The floor needs every variant's epochs; --tiny measures one variant's.
     measured = [row["variant"] for row in thread_rows]
     if sorted(measured) == sorted(VARIANTS):
-        floors = [study_floor(thread_rows, plan["study_epochs"], plan["cores"],
-                              r["study"]["bound"]["before"],
-                              r["study"]["bound"]["after"])["floor"] for r in rounds]
+        floors = [
+            study_floor(
+                thread_rows,
+                plan["study_epochs"],
+                plan["cores"],
+                r["study"]["bound"]["before"],
+                r["study"]["bound"]["after"],
+            )["floor"]
+            for r in rounds
+        ]
         floor_ratios = [floor / r["plain"]["seconds"] for floor, r in zip(floors, rounds)]
         floor_cells = [f"{floor:.0f} | {ratio:.2f}" for floor, ratio in zip(floors, floor_ratios)]
         floor_sentence = f"its floor here {spread(floor_ratios)}."
     else:
         floor_cells = ["– | –"] * len(rounds)
         floor_sentence = f"no floor: the threads table has only {', '.join(measured)}."
-    grid = (f"{len(SWEEP['learning_rates'])} rates × {len(VARIANTS)} variants × "
-            f"{len(SWEEP['seeds'])} seed, {plan['sweep_epochs']} epoch(s)")
+    grid = (
+        f"{len(SWEEP['learning_rates'])} rates × {len(VARIANTS)} variants × "
+        f"{len(SWEEP['seeds'])} seed, {plan['sweep_epochs']} epoch(s)"
+    )
     lines = [
         "# Benchmark results" + (" (--tiny: numbers meaningless)" if plan["tiny"] else ""),
         "",
@@ -257,8 +312,14 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
         f"{len(rounds)} round(s); a range is the rounds' lowest–highest beside their median.",
         f"Machine: {cpu_model()}, {plan['cores']} cores, {memory_gb:.0f} GiB, "
         f"{platform.platform()}. No GPU.",
-        "Versions: " + ", ".join(f"{name} {version}" for name, version in package_versions(
-            ("tensorflow-cpu", "keras", "torch", "numpy", "snakemake", "psutil")).items()) + ".",
+        "Versions: "
+        + ", ".join(
+            f"{name} {version}"
+            for name, version in package_versions(
+                ("tensorflow-cpu", "keras", "torch", "numpy", "snakemake", "psutil")
+            ).items()
+        )
+        + ".",
         f"Study: {plan['study']}, {len(VARIANTS)} variants × {plan['study_epochs']} epochs, "
         f"`snakemake --cores {STUDY_CORES}`, a fresh clone and an empty "
         f"cache each round. MNIST from {plan['source']}.",
@@ -290,9 +351,11 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
         "| round | study s | plain script, the four variants one after another s | ratio | "
         "floor s | floor / plain script |",
         "|---|---|---|---|---|---|",
-        *(f"| {number} | {r['study']['bound']['wall']:.0f} | {r['plain']['seconds']:.0f} | "
-          f"{ratio:.2f} | {floor} |"
-          for number, (r, ratio, floor) in enumerate(zip(rounds, against_plain, floor_cells), 1)),
+        *(
+            f"| {number} | {r['study']['bound']['wall']:.0f} | {r['plain']['seconds']:.0f} | "
+            f"{ratio:.2f} | {floor} |"
+            for number, (r, ratio, floor) in enumerate(zip(rounds, against_plain, floor_cells), 1)
+        ),
         "",
         f"Ratio {spread(against_plain)} (target ≤ 0.6); {floor_sentence}",
         "",
@@ -309,14 +372,19 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
         "The whole study: the highest sum, sampled every 0.2 s, of the proportional set "
         "size (PSS: shared pages counted once) of snakemake and every process under it.",
         "",
-        "| round | whole study, peak MB |", "|---|---|",
+        "| round | whole study, peak MB |",
+        "|---|---|",
         *(f"| {number} | {r['study']['tree_mb']:.0f} |" for number, r in enumerate(rounds, 1)),
         "",
         f"Per training (round {len(rounds)}), the peak RSS of its process:",
         "",
-        "| variant | workflow train job MB | plain script MB |", "|---|---|---|",
-        *(f"| {variant} | {rounds[-1]['study']['train_rss'][variant]:.0f} | "
-          f"{rounds[-1]['plain']['rss'][variant]:.0f} |" for variant in VARIANTS),
+        "| variant | workflow train job MB | plain script MB |",
+        "|---|---|---|",
+        *(
+            f"| {variant} | {rounds[-1]['study']['train_rss'][variant]:.0f} | "
+            f"{rounds[-1]['plain']['rss'][variant]:.0f} |"
+            for variant in VARIANTS
+        ),
         "",
         f"## Threads: each variant's epoch ({plan['epoch_runs']} epochs per run, the warm ones, "
         "median)",
@@ -325,11 +393,16 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
         "the last column is epochs per second side by side over epochs per second alone "
         "with 2 threads (above 1: one thread each trains the study's variants faster).",
         "",
-        "| variant | " + " | ".join(f"{label} s" for label, *_ in THREAD_CASES)
+        "| variant | "
+        + " | ".join(f"{label} s" for label, *_ in THREAD_CASES)
         + " | side by side / 2 threads |",
         "|---|" + "---|" * (len(THREAD_CASES) + 1),
-        *(f"| {row['variant']} | " + " | ".join(f"{row[label]:.2f}" for label, *_ in THREAD_CASES)
-          + f" | {row['throughput']:.2f} |" for row in thread_rows),
+        *(
+            f"| {row['variant']} | "
+            + " | ".join(f"{row[label]:.2f}" for label, *_ in THREAD_CASES)
+            + f" | {row['throughput']:.2f} |"
+            for row in thread_rows
+        ),
         "",
         f"The whole study (as above: `--cores {STUDY_CORES}`, a fresh clone and an empty cache) "
         f"with the config's `training.threads: {CONFIG['training']['threads']}` and with "
@@ -338,9 +411,11 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
         f"| round | threads {CONFIG['training']['threads']}: study s | threads {OTHER_THREADS}: "
         "study s | ratio |",
         "|---|---|---|---|",
-        *(f"| {number} | {r['study']['bound']['wall']:.0f} | "
-          f"{r['other_threads']['bound']['wall']:.0f} | {ratio:.2f} |"
-          for number, (r, ratio) in enumerate(zip(rounds, against_other_threads), 1)),
+        *(
+            f"| {number} | {r['study']['bound']['wall']:.0f} | "
+            f"{r['other_threads']['bound']['wall']:.0f} | {ratio:.2f} |"
+            for number, (r, ratio) in enumerate(zip(rounds, against_other_threads), 1)
+        ),
         "",
         f"Threads {OTHER_THREADS} / threads {CONFIG['training']['threads']}: "
         f"{spread(against_other_threads)}.",
@@ -357,19 +432,27 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
         lines.append(
             f"| {label} | {median[label]:.2f} | {against_torch} | "
             f"{median[label] / plain:.2f}× | {max(values['rss']):.0f} | "
-            f"{statistics.mean(values['accuracy']):.4f} |")
+            f"{statistics.mean(values['accuracy']):.4f} |"
+        )
     if not torch:
-        lines += ["", "PyTorch is not installed in this environment (`make bench-env` installs "
-                      "it into .venv-bench): its rows are missing."]
+        lines += [
+            "",
+            "PyTorch is not installed in this environment (`make bench-env` installs "
+            "it into .venv-bench): its rows are missing.",
+        ]
     lines += [
-        "", "## Reruns", "",
-        "| what | s |", "|---|---|",
+        "",
+        "## Reruns",
+        "",
+        "| what | s |",
+        "|---|---|",
         f"| no-op rerun of the full study, best of 5 (median) | {noop['noop']:.2f} ({noop['noop_median']:.2f}) |",
         f"| no-op of a one-rule Snakefile, best of 5 (median), interleaved | {noop['floor']:.2f} ({noop['floor_median']:.2f}) |",
         f"| fresh clone, warm cache, every final target | {noop['warm_clone']:.1f} |",
-        "", f"No-op ratio {noop['noop'] / noop['floor']:.2f} best of 5, "
-            f"{noop['noop_median'] / noop['floor_median']:.2f} by medians (target ≤ 1.3); "
-            f"warm-cache clone {noop['warm_clone']:.1f} s (target ≤ 30 s).",
+        "",
+        f"No-op ratio {noop['noop'] / noop['floor']:.2f} best of 5, "
+        f"{noop['noop_median'] / noop['floor_median']:.2f} by medians (target ≤ 1.3); "
+        f"warm-cache clone {noop['warm_clone']:.1f} s (target ≤ 30 s).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -377,12 +460,18 @@ def report(plan: dict, rounds: list[dict], epochs: dict, threads: dict, noop: di
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     default_mirror = REPO.parent / "shared" / "data" / "mnist"
-    parser.add_argument("--mirror", default=str(default_mirror) if default_mirror.is_dir() else None,
-                        help="a local MNIST mirror directory (default: ../shared/data/mnist if "
-                             "present, else the config's mirrors, which need the internet)")
-    parser.add_argument("--tiny", action="store_true",
-                        help="the tiny study of .test/, 1 round: for trying the script, not "
-                             "for results (writes results-tiny.md)")
+    parser.add_argument(
+        "--mirror",
+        default=str(default_mirror) if default_mirror.is_dir() else None,
+        help="a local MNIST mirror directory (default: ../shared/data/mnist if "
+        "present, else the config's mirrors, which need the internet)",
+    )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="the tiny study of .test/, 1 round: for trying the script, not "
+        "for results (writes results-tiny.md)",
+    )
     parser.add_argument("--rounds", type=int, help="rounds (default 3; 1 with --tiny)")
     options = parser.parse_args()
     tiny = options.tiny
@@ -391,16 +480,20 @@ def main():
         "mirror": None if tiny else options.mirror,
         "rounds": options.rounds or (1 if tiny else 3),
         "cores": len(os.sched_getaffinity(0)),
-        "study": ".test/config/config.yaml (tiny, generated data)" if tiny
-                 else "config/config.yaml (full MNIST)",
+        "study": ".test/config/config.yaml (tiny, generated data)"
+        if tiny
+        else "config/config.yaml (full MNIST)",
         "study_epochs": (TINY_CONFIG if tiny else CONFIG)["training"]["epochs"],
         "sweep_epochs": 1 if tiny else 2,
         "epoch_runs": 2 if tiny else 3,
         # --tiny checks the loop on one variant: each run starts TensorFlow.
         "thread_variants": ["v2_relu"] if tiny else VARIANTS,
     }
-    plan["source"] = (f"{TINY_DATA} (--tiny)" if tiny
-                      else options.mirror or "the default mirrors of config/config.yaml")
+    plan["source"] = (
+        f"{TINY_DATA} (--tiny)"
+        if tiny
+        else options.mirror or "the default mirrors of config/config.yaml"
+    )
     progress(f"MNIST from {plan['source']} (choose with --mirror DIR)")
     WORK.mkdir(parents=True, exist_ok=True)
     rounds = []
@@ -421,8 +514,14 @@ def main():
         progress(f"round {number}: training epochs")
         epoch_round(data, plan["epoch_runs"], epochs, number)
         progress(f"round {number}: threads")
-        for key, values in threads_benchmark(plan["thread_variants"], data, 1, plan["epoch_runs"],
-                                             progress=progress, first_round=number).items():
+        for key, values in threads_benchmark(
+            plan["thread_variants"],
+            data,
+            1,
+            plan["epoch_runs"],
+            progress=progress,
+            first_round=number,
+        ).items():
             threads.setdefault(key, []).extend(values)
         rounds.append({"study": study, "other_threads": other, "plain": plain, "sweep": sweep})
     progress("no-op rerun and warm-cache clone")

@@ -50,12 +50,19 @@ def run_workflow(variant, epochs, data, options):
     with tempfile.TemporaryDirectory() as scratch:
         outputs = {name: f"{scratch}/{name}" for name in ("history", "provenance")}
         outputs["model"] = f"{scratch}/model.keras"
-        training.train(spec=spec_of(variant), settings=settings, seed=0,
-                       dataset={"name": "mnist", "digest": "benchmark", "num_classes": 10},
-                       train_path=data / "train.npz", evaluation_path=data / "test.npz",
-                       evaluation_split="test", checkpoint_dir=f"{scratch}/checkpoint",
-                       tensorboard_dir=f"{scratch}/tensorboard", outputs=outputs,
-                       source_directory=REPO)
+        training.train(
+            spec=spec_of(variant),
+            settings=settings,
+            seed=0,
+            dataset={"name": "mnist", "digest": "benchmark", "num_classes": 10},
+            train_path=data / "train.npz",
+            evaluation_path=data / "test.npz",
+            evaluation_split="test",
+            checkpoint_dir=f"{scratch}/checkpoint",
+            tensorboard_dir=f"{scratch}/tensorboard",
+            outputs=outputs,
+            source_directory=REPO,
+        )
         sidecar = json.loads(Path(outputs["provenance"]).read_text())
         history = Path(outputs["history"]).read_text().splitlines()
     last = dict(zip(history[0].split(","), map(float, history[-1].split(","))))
@@ -66,15 +73,18 @@ def run_plain_keras(variant, epochs, data, options):
     """What a plain Keras script does: float32 arrays straight into model.fit."""
     import keras
 
-    from ablation.splits import load_split
     from ablation.model import build_model
+    from ablation.splits import load_split
 
     keras.utils.set_random_seed(0)
     x, y = load_split(data / "train.npz")
     x_test, y_test = load_split(data / "test.npz")
     model = build_model(spec_of(variant))
-    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(LEARNING_RATE),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     seconds = []
 
     class EpochTimer(keras.callbacks.Callback):
@@ -84,8 +94,15 @@ def run_plain_keras(variant, epochs, data, options):
         def on_epoch_end(self, epoch, logs=None):
             seconds.append(time.perf_counter() - self.started)
 
-    history = model.fit(x, y, batch_size=BATCH_SIZE, epochs=epochs, verbose=0,
-                        validation_data=(x_test, y_test), callbacks=[EpochTimer()])
+    history = model.fit(
+        x,
+        y,
+        batch_size=BATCH_SIZE,
+        epochs=epochs,
+        verbose=0,
+        validation_data=(x_test, y_test),
+        callbacks=[EpochTimer()],
+    )
     # Keras names the numbers on validation_data val_*: here they are the test set's.
     return seconds, history.history["val_accuracy"][-1]
 
@@ -104,8 +121,12 @@ def run_pytorch(variant, epochs, data, options):
     layers, channels, size = [], 1, 28
     for filters, padding in zip(spec["conv_filters"], spec["conv_padding"]):
         if spec["conv"]:
-            layers += [nn.Conv2d(channels, filters, spec["kernel_size"],
-                                 padding=1 if padding == "same" else 0), activation()]
+            layers += [
+                nn.Conv2d(
+                    channels, filters, spec["kernel_size"], padding=1 if padding == "same" else 0
+                ),
+                activation(),
+            ]
             channels, size = filters, size if padding == "same" else size - 2
         if pooling:
             layers.append(pooling(spec["pool_size"]))
@@ -137,8 +158,10 @@ def run_pytorch(variant, epochs, data, options):
             optimizer.step()
         model.eval()
         with torch.no_grad():  # the test set, as Keras evaluates validation_data each epoch
-            correct = sum((model(xb).argmax(1) == yb).sum().item()
-                          for xb, yb in zip(x_test.split(1000), y_test.split(1000)))
+            correct = sum(
+                (model(xb).argmax(1) == yb).sum().item()
+                for xb, yb in zip(x_test.split(1000), y_test.split(1000))
+            )
         seconds.append(time.perf_counter() - started)
     return seconds, correct / len(x_test)
 

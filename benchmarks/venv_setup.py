@@ -39,7 +39,9 @@ COMPARE_WITH_LOCK = (
 
 
 def pypi_only_environment(scratch: Path) -> dict[str, str]:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("PIP_", "UV_"))}
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("PIP_", "UV_"))
+    }
     return environment | {
         "PIP_CONFIG_FILE": os.devnull,
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
@@ -54,13 +56,20 @@ def set_up(installer: str, scratch: Path) -> dict:
     started = time.perf_counter()
     subprocess.run(
         ["make", "--no-print-directory", ".venv/.installed", f"INSTALLER={installer}"],
-        cwd=clone, env=pypi_only_environment(scratch), check=True,
+        cwd=clone,
+        env=pypi_only_environment(scratch),
+        check=True,
     )
     seconds = time.perf_counter() - started
-    compared = json.loads(subprocess.run(
-        [clone / ".venv/bin/python", "-c", COMPARE_WITH_LOCK],
-        cwd=clone, capture_output=True, text=True, check=True,
-    ).stdout)
+    compared = json.loads(
+        subprocess.run(
+            [clone / ".venv/bin/python", "-c", COMPARE_WITH_LOCK],
+            cwd=clone,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     installed, locked = compared["installed"], compared["locked"]
     return {
         "installer": installer,
@@ -91,7 +100,9 @@ def report(tries: list[dict], rounds: int) -> str:
     lines += ["", "| installer | median s | min–max s |", "|---|---|---|"]
     for installer in INSTALLERS:
         seconds = [outcome["seconds"] for outcome in tries if outcome["installer"] == installer]
-        lines.append(f"| {installer} | {statistics.median(seconds):.1f} | {min(seconds):.1f}–{max(seconds):.1f} |")
+        lines.append(
+            f"| {installer} | {statistics.median(seconds):.1f} | {min(seconds):.1f}–{max(seconds):.1f} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -9,14 +9,25 @@ import sysconfig
 from pathlib import Path
 
 import yaml
-from snakemake.utils import update_config
-
 from project import REPO, SNAKEMAKE, TEST_CONFIG, TEST_DATA_FROM_ROOT, TINY_CONFIG
+from snakemake.utils import update_config
 
 # What a fresh clone holds: everything but generated and local-only paths.
 NOT_IN_CLONE = shutil.ignore_patterns(
-    ".git", ".venv", "results", "resources", "logs", ".snakemake", "__pycache__",
-    ".pytest_cache", ".ci-cache", ".venv-slurm", ".venv-bench", ".venv-gpu", "node_modules", "work",
+    ".git",
+    ".venv",
+    "results",
+    "resources",
+    "logs",
+    ".snakemake",
+    "__pycache__",
+    ".pytest_cache",
+    ".ci-cache",
+    ".venv-slurm",
+    ".venv-bench",
+    ".venv-gpu",
+    "node_modules",
+    "work",
 )
 
 
@@ -33,11 +44,14 @@ def tiny_config(mirrors=None, sha256=None, lecture=False, **training) -> dict:
     SLURM test): a kernel start per run."""
     config = yaml.safe_load(TEST_CONFIG.read_text())
     source = {"mirrors": mirrors or [TEST_DATA_FROM_ROOT], "sha256": sha256}
-    update_config(config, {
-        "data": {"sources": {"mnist": {k: v for k, v in source.items() if v is not None}}},
-        "training": training,
-        "report": {"lecture": lecture},
-    })
+    update_config(
+        config,
+        {
+            "data": {"sources": {"mnist": {k: v for k, v in source.items() if v is not None}}},
+            "training": training,
+            "report": {"lecture": lecture},
+        },
+    )
     return config
 
 
@@ -89,8 +103,9 @@ def layered_venv(directory: Path) -> Path:
     without extra packages; its python."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(directory)], check=True)
     python = directory / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", PURELIB], check=True, capture_output=True,
-                             text=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", PURELIB], check=True, capture_output=True, text=True
+    ).stdout.strip()
     Path(purelib, "mnist-ablation-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return python
 
@@ -104,5 +119,7 @@ ODD_NAME = "the clone's café"
 def without_jupyter(path: str) -> str:
     """PATH without the folders that hold a jupyter program (.venv/bin among them)."""
     return os.pathsep.join(
-        folder for folder in path.split(os.pathsep)
-        if not any(Path(folder, name).exists() for name in ("jupyter", "jupyter-nbconvert")))
+        folder
+        for folder in path.split(os.pathsep)
+        if not any(Path(folder, name).exists() for name in ("jupyter", "jupyter-nbconvert"))
+    )

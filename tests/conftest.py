@@ -10,8 +10,15 @@ import threading
 from functools import partial
 
 import pytest
-
-from clones import ODD_NAME, Workflow, layered_venv, make_clone, tiny_config, tiny_sha256, without_jupyter
+from clones import (
+    ODD_NAME,
+    Workflow,
+    layered_venv,
+    make_clone,
+    tiny_config,
+    tiny_sha256,
+    without_jupyter,
+)
 from mirror_servers import FaultyMirrorHandler, QuietHandler, serving, unused_port_url
 from project import TEST_DATA, TINY_CONFIG
 from shared_studies import SHARED_STUDIES, building_in_background, shared_study
@@ -25,11 +32,15 @@ E2E_FIXTURES = {"served_tiny"}
 
 
 def pytest_collection_modifyitems(items):
-    unmarked = [f"{item.nodeid} (uses {', '.join(sorted(uses_e2e_fixtures(item)))})"
-                for item in items
-                if item.get_closest_marker("e2e") is None and uses_e2e_fixtures(item)]
+    unmarked = [
+        f"{item.nodeid} (uses {', '.join(sorted(uses_e2e_fixtures(item)))})"
+        for item in items
+        if item.get_closest_marker("e2e") is None and uses_e2e_fixtures(item)
+    ]
     if unmarked:
-        raise pytest.UsageError("tests that run snakemake must be marked e2e:\n" + "\n".join(unmarked))
+        raise pytest.UsageError(
+            "tests that run snakemake must be marked e2e:\n" + "\n".join(unmarked)
+        )
     # The modules that need no shared study run first, while the studies build in the
     # background (background_studies); each module keeps its own order.
     needs_study = {item.module for item in items if SHARED_STUDIES.keys() & set(item.fixturenames)}
@@ -110,8 +121,10 @@ def study(root):
     config = tiny_config([unused_port_url()], seeds=[0, 1], epochs=2)
     config["data"]["datasets"] = ["mnist", "fashion_mnist"]
     config["data"]["sources"]["fashion_mnist"] = {
-        "mirrors": [str(root / "fashion")], "sha256": fashion_sha256,
-        "train_size": 300, "test_size": 120,
+        "mirrors": [str(root / "fashion")],
+        "sha256": fashion_sha256,
+        "train_size": 300,
+        "test_size": 120,
     }
     config["variants"] = [{"name": "v1_sigmoid"}, {"name": "v2_relu", "activation": "relu"}]
     config["findings"] = TWO_VARIANT_FINDINGS
@@ -128,8 +141,12 @@ def warm_clone(root, base):
     and a PATH without jupyter."""
     directory = make_clone(root / ODD_NAME)
     python = layered_venv(directory / ".venv-bench")
-    clone = Workflow(directory, base.cache, snakemake=[python, "-m", "snakemake"],
-                     env=os.environ | {"PATH": without_jupyter(os.environ["PATH"])})
+    clone = Workflow(
+        directory,
+        base.cache,
+        snakemake=[python, "-m", "snakemake"],
+        env=os.environ | {"PATH": without_jupyter(os.environ["PATH"])},
+    )
     clone.python = python
     clone.write_config(tiny_config(lecture=True))
     clone.first_run = clone.run("--cores", "4", "--configfile", TINY_CONFIG)
@@ -156,12 +173,23 @@ def compared(root, base):
 # What a config with only the first two variants declares: a finding may name only
 # variants the study trains (ablation/config.py check_findings).
 TWO_VARIANT_FINDINGS = [
-    {"name": "relu_converges_fastest", "sentence": "ReLU's training loss is below sigmoid's",
-     "variant": "v2_relu", "reference": "v1_sigmoid", "measure": "training_loss", "epoch": 1,
-     "expect": "below"},
-    {"name": "relu_beats_sigmoid", "sentence": "ReLU ends with a higher test accuracy",
-     "variant": "v2_relu", "reference": "v1_sigmoid", "measure": "test_accuracy",
-     "expect": "above"},
+    {
+        "name": "relu_converges_fastest",
+        "sentence": "ReLU's training loss is below sigmoid's",
+        "variant": "v2_relu",
+        "reference": "v1_sigmoid",
+        "measure": "training_loss",
+        "epoch": 1,
+        "expect": "below",
+    },
+    {
+        "name": "relu_beats_sigmoid",
+        "sentence": "ReLU ends with a higher test accuracy",
+        "variant": "v2_relu",
+        "reference": "v1_sigmoid",
+        "measure": "test_accuracy",
+        "expect": "above",
+    },
 ]
 
 
@@ -180,11 +208,23 @@ def uncached_committed_run(root):
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "clone"]):
         subprocess.run(git + command, cwd=flow.directory, check=True, capture_output=True)
-    flow.head = subprocess.run(git + ["rev-parse", "HEAD"], cwd=flow.directory, check=True,
-                               capture_output=True, text=True).stdout.strip()
+    flow.head = subprocess.run(
+        git + ["rev-parse", "HEAD"], cwd=flow.directory, check=True, capture_output=True, text=True
+    ).stdout.strip()
     flow.write_config(tiny_config())  # untracked, as results and logs are
     flow.first_run = flow.run(
-        "--cores", "1", "--workflow-profile", "none", "--max-checksum-file-size", "2000000000",
-        "--rerun-triggers", "mtime", "params", "input", "software-env",
-        "--configfile", TINY_CONFIG)
+        "--cores",
+        "1",
+        "--workflow-profile",
+        "none",
+        "--max-checksum-file-size",
+        "2000000000",
+        "--rerun-triggers",
+        "mtime",
+        "params",
+        "input",
+        "software-env",
+        "--configfile",
+        TINY_CONFIG,
+    )
     return flow

@@ -41,10 +41,13 @@ class StudyScheduler:
         if name not in self.builds:
             build = SHARED_STUDIES[name]
             # The studies it starts from are submitted first, so they never wait behind it.
-            sources = [self.start(source) for source in list(inspect.signature(build).parameters)[1:]]
+            sources = [
+                self.start(source) for source in list(inspect.signature(build).parameters)[1:]
+            ]
             root = self.tmp_path_factory.mktemp(name)
             self.builds[name] = self.executor.submit(
-                lambda: build(root, *(source.result() for source in sources)))
+                lambda: build(root, *(source.result() for source in sources))
+            )
         return self.builds[name]
 
     def result(self, name):

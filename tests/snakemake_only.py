@@ -15,8 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ablation.software import installed, installed_requirements, requirement_closure
 from clones import PURELIB
+
+from ablation.software import installed, installed_requirements, requirement_closure
 
 TOOLS = ["snakemake", "snakefmt"]
 
@@ -25,8 +26,11 @@ def snakemake_only_environment(directory: Path) -> Path:
     """The environment's python (run Snakemake as ``python -m snakemake``)."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(directory)], check=True)
     python = directory / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", PURELIB], check=True, capture_output=True,
-                               text=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", PURELIB], check=True, capture_output=True, text=True
+        ).stdout.strip()
+    )
     for name in sorted(requirement_closure(TOOLS, installed_requirements)):
         for top in top_level_entries(installed()[name]):
             target = site / top.name

@@ -27,6 +27,8 @@ class GuardedPopen(subprocess.Popen):
 
     def __init__(self, args, *more, **options):
         if runs_the_workflow(args) and threading.current_thread() is threading.main_thread():
-            raise AssertionError(f"{args!r}: a test that runs snakemake or a notebook must be "
-                                 "marked e2e (pytest.mark.e2e), or `make test-quick` would run it")
+            raise AssertionError(
+                f"{args!r}: a test that runs snakemake or a notebook must be "
+                "marked e2e (pytest.mark.e2e), or `make test-quick` would run it"
+            )
         super().__init__(args, *more, **options)

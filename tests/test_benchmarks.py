@@ -7,17 +7,25 @@ import sys
 
 import numpy as np
 import pytest
+from project import REPO, default_config
+from tinydata import tiny_images
 
 from ablation.config import variant_specs
 from ablation.splits import save_split
-from project import REPO, default_config
-from tinydata import tiny_images
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from measure import (  # noqa: E402
-    THREAD_CASES, PeakMemory, jobs_from_log, lower_bound, run_runner, study_bound, study_floor,
-    threads_benchmark, threads_table)
+    THREAD_CASES,
+    PeakMemory,
+    jobs_from_log,
+    lower_bound,
+    run_runner,
+    study_bound,
+    study_floor,
+    threads_benchmark,
+    threads_table,
+)
 
 # A measured study: v3_no_pooling (98 s) started last, beside the others.
 V3_LAST = {"v1": (10, 50), "v4": (10, 26), "v2": (26, 63), "v3": (50, 148)}
@@ -107,9 +115,11 @@ def test_the_log_of_a_real_run_gives_every_training(base):
 
 
 def test_threads_table_compares_side_by_side_with_two_threads():
-    seconds = {("v2", "2 threads, alone"): [2.0, 2.2, 2.1],
-               ("v2", "1 thread, alone"): [2.5],
-               ("v2", "1 thread, two side by side"): [3.0, 3.1, 2.9, 3.0]}
+    seconds = {
+        ("v2", "2 threads, alone"): [2.0, 2.2, 2.1],
+        ("v2", "1 thread, alone"): [2.5],
+        ("v2", "1 thread, two side by side"): [3.0, 3.1, 2.9, 3.0],
+    }
     [row] = threads_table(seconds)
     assert row["2 threads, alone"] == 2.1 and row["1 thread, two side by side"] == 3.0
     # two epochs every 3.0 s against one every 2.1 s
@@ -117,20 +127,25 @@ def test_threads_table_compares_side_by_side_with_two_threads():
 
 
 # Warm epochs, 2 threads alone and 1 thread alone (benchmarks/results.md of 2026-12-01).
-EPOCHS_BY_THREADS = {"v1": (2.55, 2.65), "v2": (2.30, 2.23), "v3": (10.24, 8.31),
-                     "v4": (0.30, 0.26)}
+EPOCHS_BY_THREADS = {
+    "v1": (2.55, 2.65),
+    "v2": (2.30, 2.23),
+    "v3": (10.24, 8.31),
+    "v4": (0.30, 0.26),
+}
 
 
 def thread_rows(epochs_by_threads):
     """threads_table's rows: each THREAD_CASES label's epoch (side by side: twice alone)."""
     labels = [label for label, *_ in THREAD_CASES]
-    return [{"variant": variant, **dict(zip(labels, (two, one, 2 * one)))}
-            for variant, (two, one) in epochs_by_threads.items()]
+    return [
+        {"variant": variant, **dict(zip(labels, (two, one, 2 * one)))}
+        for variant, (two, one) in epochs_by_threads.items()
+    ]
 
 
 def test_the_floor_is_the_slowest_variant_at_its_quickest_when_it_dominates():
-    floor = study_floor(thread_rows(EPOCHS_BY_THREADS), epochs=10, cores=2, before=1,
-                        after=10)
+    floor = study_floor(thread_rows(EPOCHS_BY_THREADS), epochs=10, cores=2, before=1, after=10)
     # v3 is quicker with one thread; v1 too costs fewer core-seconds with one.
     assert floor["quickest"]["v3"] == pytest.approx(83.1)
     assert floor["core_seconds"]["v1"] == pytest.approx(26.5)
@@ -150,7 +165,9 @@ def test_the_floor_is_the_core_seconds_over_the_cores_when_two_threads_scale():
 
 # A parent holding two children that each hold MEGABYTES of their own, until stdin closes.
 MEGABYTES = 100
-CHILD = f"import sys; block = b'x' * ({MEGABYTES} << 20); print('ready', flush=True); sys.stdin.read()"
+CHILD = (
+    f"import sys; block = b'x' * ({MEGABYTES} << 20); print('ready', flush=True); sys.stdin.read()"
+)
 PARENT = f"""
 import subprocess, sys
 children = [subprocess.Popen([sys.executable, "-c", {CHILD!r}], stdin=subprocess.PIPE,
@@ -165,8 +182,9 @@ for child in children:
 
 
 def test_peak_memory_sums_the_whole_process_tree():
-    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     peak = PeakMemory(parent.pid)
     try:
         assert parent.stdout.readline() == "ready\n"
@@ -185,8 +203,9 @@ def data(tmp_path_factory):
     directory = tmp_path_factory.mktemp("data")
     for name, count, seed in (("train", 300, 1), ("test", TEST_IMAGES, 2)):
         labels = (np.arange(count) % 10).astype(np.uint8)
-        save_split(directory / f"{name}.npz", tiny_images(labels, np.random.default_rng(seed)),
-                   labels)
+        save_split(
+            directory / f"{name}.npz", tiny_images(labels, np.random.default_rng(seed)), labels
+        )
     return directory
 
 
@@ -195,8 +214,9 @@ def test_the_threads_benchmark_runs_the_workflows_training(data):
     process of its own with 1 thread, 2 epochs (each process starts TensorFlow, several
     seconds: the other cases run the same command, alone or two at once)."""
     case = ("1 thread, alone", 1, 1)
-    seconds = threads_benchmark(["v2_relu"], data, rounds=1, epochs=2, cases=[case],
-                                progress=lambda message: None)
+    seconds = threads_benchmark(
+        ["v2_relu"], data, rounds=1, epochs=2, cases=[case], progress=lambda message: None
+    )
     assert list(seconds) == [("v2_relu", case[0])]
     assert len(seconds["v2_relu", case[0]]) == 1  # the warm epoch: the first one traces
 
@@ -222,22 +242,41 @@ def test_the_results_page_shows_each_rounds_floor_beside_its_ratio():
     def bound(wall, before, after):
         trainings = [Job("train", 1, before, wall - after, {"variant": "v3"})]
         return lower_bound([(job.start, job.end) for job in trainings], 0, wall, 2) | {
-            "jobs": trainings}
+            "jobs": trainings
+        }
 
     variants = ["v1", "v2", "v3", "v4"]
-    threads = {(row["variant"], label): [row[label]] for row in thread_rows(EPOCHS_BY_THREADS)
-               for label, *_ in THREAD_CASES}
-    rounds = [{"study": {"bound": bound(wall, 1, 10), "tree_mb": 1400,
-                         "train_rss": dict.fromkeys(variants, 800)},
-               "other_threads": {"bound": bound(wall + 10, 1, 10)},
-               "plain": {"seconds": plain, "rss": dict.fromkeys(variants, 1100)},
-               "sweep": bound(70, 4, 11)} for wall, plain in ((130, 164), (142, 170))]
-    plan = {"tiny": False, "cores": 2, "study": "config/config.yaml", "study_epochs": 10,
-            "source": "a mirror", "sweep_epochs": 2, "epoch_runs": 3}
-    epochs = {label: {"epochs": [2.5], "rss": [750], "accuracy": [0.98]}
-              for label, *_ in run.EPOCH_CASES}
-    noop = {"noop": 1.1, "floor": 0.8, "noop_median": 1.2, "floor_median": 0.9,
-            "warm_clone": 20.0}
+    threads = {
+        (row["variant"], label): [row[label]]
+        for row in thread_rows(EPOCHS_BY_THREADS)
+        for label, *_ in THREAD_CASES
+    }
+    rounds = [
+        {
+            "study": {
+                "bound": bound(wall, 1, 10),
+                "tree_mb": 1400,
+                "train_rss": dict.fromkeys(variants, 800),
+            },
+            "other_threads": {"bound": bound(wall + 10, 1, 10)},
+            "plain": {"seconds": plain, "rss": dict.fromkeys(variants, 1100)},
+            "sweep": bound(70, 4, 11),
+        }
+        for wall, plain in ((130, 164), (142, 170))
+    ]
+    plan = {
+        "tiny": False,
+        "cores": 2,
+        "study": "config/config.yaml",
+        "study_epochs": 10,
+        "source": "a mirror",
+        "sweep_epochs": 2,
+        "epoch_runs": 3,
+    }
+    epochs = {
+        label: {"epochs": [2.5], "rss": [750], "accuracy": [0.98]} for label, *_ in run.EPOCH_CASES
+    }
+    noop = {"noop": 1.1, "floor": 0.8, "noop_median": 1.2, "floor_median": 0.9, "warm_clone": 20.0}
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(run, "VARIANTS", variants)
         text = run.report(plan, rounds, epochs, threads, noop)
@@ -260,8 +299,15 @@ def test_the_setup_benchmark_compares_an_environment_with_what_the_lock_installs
 
     from venv_setup import COMPARE_WITH_LOCK
 
-    compared = json.loads(subprocess.run([sys.executable, "-c", COMPARE_WITH_LOCK], cwd=REPO,
-                                         capture_output=True, text=True, check=True).stdout)
+    compared = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", COMPARE_WITH_LOCK],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     installed, locked = compared["installed"], compared["locked"]
     assert len({"tensorflow", "tensorflow-cpu"} & set(locked)) == 1  # this platform's alone
     assert [name for name in locked if installed.get(name) != locked[name]] == []

@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
-from ablation.integrity import file_sha256
-from ablation.provenance import cpu_model
 from clones import Workflow
 from conftest import UNCACHED_MODEL
 from project import SNAKEMAKE, TINY_CONFIG, VARIANTS
 from workflow_helpers import dry_run, planned_jobs, planned_rules, weights_digest
+
+from ablation.integrity import file_sha256
+from ablation.provenance import cpu_model
 
 pytestmark = pytest.mark.e2e
 
@@ -32,9 +32,21 @@ def trained(output: str) -> list[str]:
 def test_the_dag_check_never_imports_tensorflow(base):
     env = os.environ | {"SNAKEMAKE_OUTPUT_CACHE": str(base.cache)}
     result = subprocess.run(
-        [str(Path(SNAKEMAKE).with_name("python")), "-X", "importtime", "-m", "snakemake",
-         "-n", "--configfile", TINY_CONFIG],
-        cwd=base.directory, env=env, capture_output=True, text=True, check=True,
+        [
+            str(Path(SNAKEMAKE).with_name("python")),
+            "-X",
+            "importtime",
+            "-m",
+            "snakemake",
+            "-n",
+            "--configfile",
+            TINY_CONFIG,
+        ],
+        cwd=base.directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
     assert "ablation.codehash" in imported
@@ -56,9 +68,16 @@ def test_editing_one_variant_reruns_only_that_variant(base):
     assert trained(output) == ["v4_no_conv"]
     per_variant = {w.get("variant") for rule, w in planned_jobs(output) if rule != "all"}
     assert per_variant == {"v4_no_conv", None}  # None: the tables, the loss chart, the lecture
-    assert planned_rules(output) == {"train", "aggregate", "findings",
-                                     "plot_loss_comparison", "plot_predictions", "plot_confusion",
-                                     "lecture", "render_lecture"}
+    assert planned_rules(output) == {
+        "train",
+        "aggregate",
+        "findings",
+        "plot_loss_comparison",
+        "plot_predictions",
+        "plot_confusion",
+        "lecture",
+        "render_lecture",
+    }
 
 
 def test_editing_a_finding_reruns_only_the_findings_and_the_lecture(base):
@@ -68,16 +87,19 @@ def test_editing_a_finding_reruns_only_the_findings_and_the_lecture(base):
     assert planned_rules(output) == {"findings", "lecture", "render_lecture"}
 
 
-@pytest.mark.parametrize("change", [{"epochs": 2}, {"learning_rate": 0.01}, {"batch_size": 64}, {"threads": 1}, {"fast": True}])
+@pytest.mark.parametrize(
+    "change",
+    [{"epochs": 2}, {"learning_rate": 0.01}, {"batch_size": 64}, {"threads": 1}, {"fast": True}],
+)
 def test_global_training_settings_rerun_every_training(base, change):
     assert trained(dry_run_with(base, {"training": change})) == VARIANTS
 
 
 def test_adding_a_seed_trains_only_that_seed(base):
     output = dry_run_with(base, {"training": {"seeds": [0, 1]}})
-    assert sorted((w["variant"], w["seed"]) for rule, w in planned_jobs(output) if rule == "train") == [
-        (variant, "1") for variant in VARIANTS
-    ]
+    assert sorted(
+        (w["variant"], w["seed"]) for rule, w in planned_jobs(output) if rule == "train"
+    ) == [(variant, "1") for variant in VARIANTS]
 
 
 def a_statement(text: str) -> str:
@@ -118,8 +140,12 @@ def test_code_edits_rerun_exactly_what_depends_on_them(base, module, change, exp
     elif expected == "nothing":
         assert "Nothing to be done" in output
     else:
-        assert planned_rules(output) == {"plot_loss_comparison", "plot_filters",
-                                         "plot_predictions", "plot_confusion"}
+        assert planned_rules(output) == {
+            "plot_loss_comparison",
+            "plot_filters",
+            "plot_predictions",
+            "plot_confusion",
+        }
 
 
 @pytest.mark.parametrize(
@@ -127,14 +153,23 @@ def test_code_edits_rerun_exactly_what_depends_on_them(base, module, change, exp
     [
         # plot_predictions' script and the lecture notebook load the test images
         # through ablation.splits themselves.
-        ("workflow/ablation/splits.py", a_statement, {"normalize", "train", "plot_predictions", "lecture"}),
+        (
+            "workflow/ablation/splits.py",
+            a_statement,
+            {"normalize", "train", "plot_predictions", "lecture"},
+        ),
         # The study's tables and its findings: both judge with ablation/evidence.py
         # (comparisons.csv with its rounding check, findings.csv with all its tests).
         ("workflow/ablation/evidence.py", a_statement, {"aggregate", "findings"}),
         ("workflow/scripts/plot_confusion.py", a_statement, {"plot_confusion"}),
         ("workflow/scripts/plot_confusion.py", a_comment_and_blank_lines, set()),
     ],
-    ids=["module reached by several scripts", "module of two rules", "script code", "script comment"],
+    ids=[
+        "module reached by several scripts",
+        "module of two rules",
+        "script code",
+        "script comment",
+    ],
 )
 def test_code_reruns_follow_what_each_script_imports(base, source, change, rerun):
     def settings():
@@ -189,7 +224,9 @@ def test_clean_reruns_are_bit_identical(base, uncached_committed_run):
     assert fingerprints(base) == fingerprints(uncached_committed_run)
     path = "results/mnist/histories.csv"  # seconds differ between runs; the metrics may not
     columns = ["variant", "seed", "epoch", "loss", "accuracy", "test_loss", "test_accuracy"]
-    assert pd.read_csv(base.path(path))[columns].equals(pd.read_csv(uncached_committed_run.path(path))[columns])
+    assert pd.read_csv(base.path(path))[columns].equals(
+        pd.read_csv(uncached_committed_run.path(path))[columns]
+    )
 
 
 def copy_of(flow, destination) -> Workflow:
@@ -198,7 +235,9 @@ def copy_of(flow, destination) -> Workflow:
     return Workflow(destination, flow.cache)
 
 
-def test_settings_files_made_anew_with_the_same_content_rerun_nothing(uncached_committed_run, tmp_path):
+def test_settings_files_made_anew_with_the_same_content_rerun_nothing(
+    uncached_committed_run, tmp_path
+):
     # A clean run nobody has touched: without metadata, a touched input is stale.
     copy = copy_of(uncached_committed_run, tmp_path / "copy")
     shutil.rmtree(copy.path(".snakemake"))  # no recorded checksums to fall back on
@@ -215,8 +254,18 @@ def test_the_documented_retrain_command_really_trains(base, tmp_path):
     copy = copy_of(base, tmp_path / "copy")
     log = copy.path("logs/mnist/train/v2_relu/seed0.log")
     log.write_text("before the forced run\n")
-    copy.run("--cores", "2", "--workflow-profile", "none", "--forcerun", "train",
-             "--configfile", TINY_CONFIG, "--", MODEL)
+    copy.run(
+        "--cores",
+        "2",
+        "--workflow-profile",
+        "none",
+        "--forcerun",
+        "train",
+        "--configfile",
+        TINY_CONFIG,
+        "--",
+        MODEL,
+    )
     assert "epoch 1/1" in log.read_text().split("before the forced run")[-1]
     assert not copy.path(MODEL).is_symlink()
     history = "results/mnist/histories/v2_relu/seed0.csv"
@@ -254,8 +303,14 @@ def test_provenance_sidecar(base):
     sidecar = json.loads(base.path("results/mnist/histories/v2_relu/seed0.json").read_text())
     assert len(sidecar["data_sha256"]) == 64
     assert sidecar["variant"]["activation"] == "relu" and sidecar["seed"] == 0
-    assert sidecar["training"] == {"epochs": 1, "batch_size": 128, "learning_rate": 0.001,
-                                   "threads": 2, "train_subset": 0, "fast": False}
+    assert sidecar["training"] == {
+        "epochs": 1,
+        "batch_size": 128,
+        "learning_rate": 0.001,
+        "threads": 2,
+        "train_subset": 0,
+        "fast": False,
+    }
     assert 100 < sidecar["peak_rss_mb"] < 4000
     assert {"python", "keras", "numpy", "snakemake"} <= set(sidecar["versions"])
     assert any(name.startswith("tensorflow") for name in sidecar["versions"])
@@ -266,9 +321,14 @@ def test_provenance_sidecar(base):
     assert sidecar["machine"]["cpu"] == cpu_model()
     if "tensorflow-cpu" in sidecar["versions"]:
         assert sidecar["machine"]["gpus"] == [] and sidecar["machine"]["device"] == cpu_model()
-    outputs = {"model": "models/v2_relu/seed0.keras", "history": "histories/v2_relu/seed0.csv",
-               "predictions": "predictions/v2_relu/seed0.csv", "weights": "weights/v2_relu/seed0.npz"}
-    assert sidecar["sha256"] == {name: file_sha256(base.path(f"results/mnist/{path}"))
-                                 for name, path in outputs.items()}
+    outputs = {
+        "model": "models/v2_relu/seed0.keras",
+        "history": "histories/v2_relu/seed0.csv",
+        "predictions": "predictions/v2_relu/seed0.csv",
+        "weights": "weights/v2_relu/seed0.npz",
+    }
+    assert sidecar["sha256"] == {
+        name: file_sha256(base.path(f"results/mnist/{path}")) for name, path in outputs.items()
+    }
     summary = pd.read_csv(base.path("results/mnist/summary.csv"))
     assert (summary["data_sha256"] == sidecar["data_sha256"]).all()

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from clones import make_clone
 from project import REPO, SNAKEMAKE, TEST_DATA
 from workflow_helpers import planned_jobs
@@ -18,7 +17,10 @@ from workflow_helpers import planned_jobs
 def write_overlay(clone: Path, *datasets: str) -> tuple[dict, str]:
     result = subprocess.run(
         [sys.executable, ".ci/mirrors.py", *datasets],
-        cwd=clone, check=True, capture_output=True, text=True,
+        cwd=clone,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return yaml.safe_load((clone / ".ci" / "mirrors.yaml").read_text()), result.stdout
 
@@ -33,7 +35,10 @@ def clone_beside_shared(tmp_path) -> Path:
 def test_the_local_mnist_copy_beside_the_clone_becomes_the_mirror(clone_beside_shared):
     overlay, said = write_overlay(clone_beside_shared, "mnist")
     local = (clone_beside_shared.parent / "shared" / "data" / "mnist").resolve()
-    assert overlay["data"] == {"datasets": ["mnist"], "sources": {"mnist": {"mirrors": [str(local)]}}}
+    assert overlay["data"] == {
+        "datasets": ["mnist"],
+        "sources": {"mnist": {"mirrors": [str(local)]}},
+    }
     assert f"mnist from the local copy {local}" in said
 
 
@@ -46,8 +51,9 @@ def test_without_a_local_copy_the_default_mirrors_stay_and_it_says_so(tmp_path):
 
 def test_an_unknown_dataset_is_refused_naming_it(tmp_path):
     clone = make_clone(tmp_path / "clone")
-    result = subprocess.run([sys.executable, ".ci/mirrors.py", "cifar"], cwd=clone,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, ".ci/mirrors.py", "cifar"], cwd=clone, capture_output=True, text=True
+    )
     assert result.returncode != 0 and "cifar" in result.stderr
     assert not (clone / ".ci" / "mirrors.yaml").exists()
 
@@ -60,7 +66,9 @@ def test_ci_config_with_the_overlay_plans_the_study_from_the_local_copy(clone_be
     write_overlay(clone_beside_shared, "mnist")
     result = subprocess.run(
         [SNAKEMAKE, "-n", "--configfile", "config/ci.yaml", ".ci/mirrors.yaml"],
-        cwd=clone_beside_shared, capture_output=True, text=True,
+        cwd=clone_beside_shared,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     trainings = [wildcards for rule, wildcards in planned_jobs(result.stdout) if rule == "train"]

@@ -6,7 +6,6 @@ import re
 
 import pandas as pd
 import pytest
-
 from project import VARIANTS
 from workflow_helpers import JOB_START
 
@@ -17,8 +16,11 @@ pytestmark = pytest.mark.e2e
 
 def figures(flow) -> dict[str, bytes]:
     folder = flow.path("results/mnist/figures")
-    return {str(path.relative_to(folder)): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def test_every_figure_is_rebuilt_bit_for_bit(base, uncached_committed_run):
@@ -58,7 +60,9 @@ def test_summary_accuracy_is_the_accuracy_of_the_predictions(base):
         assert len(predictions) == 120
         accuracy = (predictions["predicted"] == predictions["label"]).mean()
         # Keras keeps accuracy in float32: k/120 rounded to float32 is within 1e-8.
-        assert summary.at[variant, "test_accuracy_mean"] == pytest.approx(accuracy, abs=1e-6), variant
+        assert summary.at[variant, "test_accuracy_mean"] == pytest.approx(accuracy, abs=1e-6), (
+            variant
+        )
 
 
 def test_train_script_records_the_commit_of_its_checkout(uncached_committed_run):

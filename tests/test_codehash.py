@@ -7,9 +7,9 @@ import json
 import shutil
 
 import pytest
+from project import REPO
 
 from ablation import codehash
-from project import REPO
 
 SCRIPTS = REPO / "workflow" / "scripts"
 
@@ -35,9 +35,17 @@ def digest(script):
 
 def test_closure_follows_the_scripts_imports_including_lazy_ones():
     closure = codehash.import_closure(SCRIPTS / "train.py")
-    assert {"train.py", "ablation.training", "ablation.model", "ablation.splits", "ablation.idx",
-            "ablation.integrity", "ablation.provenance", "ablation.logs",
-            "ablation.settings"} <= set(closure)
+    assert {
+        "train.py",
+        "ablation.training",
+        "ablation.model",
+        "ablation.splits",
+        "ablation.idx",
+        "ablation.integrity",
+        "ablation.provenance",
+        "ablation.logs",
+        "ablation.settings",
+    } <= set(closure)
     assert "ablation.plots" not in closure
 
 
@@ -48,13 +56,17 @@ def test_a_module_imported_by_the_script_itself_counts():
 
 
 def test_the_same_walk_collects_the_other_top_level_modules(package_copy):
-    assert {"keras", "tensorflow", "numpy", "pandas"} <= codehash.external_imports(SCRIPTS / "train.py")
+    assert {"keras", "tensorflow", "numpy", "pandas"} <= codehash.external_imports(
+        SCRIPTS / "train.py"
+    )
     script = package_copy.parent / "scripts" / "plot_confusion.py"
     found = codehash.external_imports(script)
     assert "matplotlib" in found and "keras" not in found
     # Neither this package nor the standard library, and a relative import is neither.
-    script.write_text("import os.path\nfrom json import loads\nfrom . import sibling\n"
-                      "from yaml.loader import SafeLoader\n" + script.read_text())
+    script.write_text(
+        "import os.path\nfrom json import loads\nfrom . import sibling\n"
+        "from yaml.loader import SafeLoader\n" + script.read_text()
+    )
     codehash.parsed_file.cache_clear()
     assert codehash.external_imports(script) == found | {"yaml"}
 
@@ -88,7 +100,6 @@ def test_comments_and_whitespace_do_not_change_the_digest(package_copy):
     assert digest(script) == before
 
 
-
 def test_a_notebooks_digest_covers_its_cells_and_imports_but_not_its_outputs(tmp_path):
     original = REPO / "workflow" / "notebooks" / "lecture.py.ipynb"
     assert "ablation.training" in codehash.import_closure(original)
@@ -101,13 +112,20 @@ def test_a_notebooks_digest_covers_its_cells_and_imports_but_not_its_outputs(tmp
         edited = copy.deepcopy(cells)
         if index is not None:
             edited[index].update(changes)
-        path.write_text(json.dumps({"cells": edited, "metadata": {}, "nbformat": 4,
-                                    "nbformat_minor": 5}))
+        path.write_text(
+            json.dumps({"cells": edited, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+        )
         return digest(path)
 
     unchanged = digest_with()
     # What running it does: outputs and execution counts.
-    assert digest_with(code, execution_count=3, outputs=[
-        {"output_type": "stream", "name": "stdout", "text": "W0.shape"}]) == unchanged
+    assert (
+        digest_with(
+            code,
+            execution_count=3,
+            outputs=[{"output_type": "stream", "name": "stdout", "text": "W0.shape"}],
+        )
+        == unchanged
+    )
     assert digest_with(code, source="".join(cells[code]["source"]) + "\nprint(1)") != unchanged
     assert digest_with(text, source="".join(cells[text]["source"]) + " More.") != unchanged

@@ -1,9 +1,9 @@
 """The dataset registry: data.sources in config/config.yaml and ablation.datasets."""
 
 import pytest
+from project import default_config
 
 from ablation.datasets import FILE_NAMES, SPLIT_FILES, dataset_digest
-from project import default_config
 
 SOURCES = default_config()["data"]["sources"]
 
@@ -34,7 +34,9 @@ def test_file_layout_pairs_images_with_labels():
 
 
 def test_dataset_digest_names_the_content():
-    mnist, fashion = (dataset_digest(SOURCES[name]["sha256"]) for name in ("mnist", "fashion_mnist"))
+    mnist, fashion = (
+        dataset_digest(SOURCES[name]["sha256"]) for name in ("mnist", "fashion_mnist")
+    )
     assert mnist != fashion and len(mnist) == 64
     reordered = dict(reversed(list(SOURCES["mnist"]["sha256"].items())))
     assert dataset_digest(reordered) == mnist

@@ -11,26 +11,51 @@ import subprocess
 
 import pytest
 import yaml
-
 from clones import Workflow, make_clone
 from project import REPO
 from snakemake_only import snakemake_only_environment
 from test_module import TAG, module_project_directory, released_repository
 
 # What the jobs import and the parse must not need.
-JOB_PACKAGES = ["numpy", "pandas", "tensorflow", "keras", "matplotlib", "nbconvert", "scipy",
-                "statsmodels"]
+JOB_PACKAGES = [
+    "numpy",
+    "pandas",
+    "tensorflow",
+    "keras",
+    "matplotlib",
+    "nbconvert",
+    "scipy",
+    "statsmodels",
+]
 # The crawler's commands (snakemake-workflow-catalog, scripts/generate-catalog.py), from
 # the root of the repository at its release. Its time limit on the rule graph (15 s)
 # is a benchmark's business, not a test's.
 CATALOG_LINT = ["-m", "snakemake", "--lint"]
-CATALOG_RULEGRAPH = ["-m", "snakemake", "--forceall", "-s", "workflow/Snakefile", "-d", ".test",
-                     "-c", "1", "--rulegraph"]
+CATALOG_RULEGRAPH = [
+    "-m",
+    "snakemake",
+    "--forceall",
+    "-s",
+    "workflow/Snakefile",
+    "-d",
+    ".test",
+    "-c",
+    "1",
+    "--rulegraph",
+]
 
 
 def catalog_format_check(clone) -> list[str]:
-    return ["-m", "snakefmt", "--check", "-v", "workflow/Snakefile",
-            *sorted(str(path.relative_to(clone)) for path in (clone / "workflow" / "rules").glob("*.smk"))]
+    return [
+        "-m",
+        "snakefmt",
+        "--check",
+        "-v",
+        "workflow/Snakefile",
+        *sorted(
+            str(path.relative_to(clone)) for path in (clone / "workflow" / "rules").glob("*.smk")
+        ),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +69,21 @@ def snakemake_only(tmp_path_factory):
 
 
 def run(python, arguments, clone, env):
-    return subprocess.run([str(python), *arguments], cwd=clone, env=env, capture_output=True,
-                          text=True)
+    return subprocess.run(
+        [str(python), *arguments], cwd=clone, env=env, capture_output=True, text=True
+    )
 
 
 @pytest.mark.e2e
 def test_the_environment_has_snakemake_and_none_of_the_jobs_packages(snakemake_only):
     python, clone, env = snakemake_only
     for package in JOB_PACKAGES:
-        found = run(python, ["-c", f"import importlib.util as u; print(u.find_spec('{package}'))"],
-                    clone, env)
+        found = run(
+            python,
+            ["-c", f"import importlib.util as u; print(u.find_spec('{package}'))"],
+            clone,
+            env,
+        )
         assert found.stdout.strip() == "None", package
     assert run(python, ["-m", "snakemake", "--version"], clone, env).returncode == 0
 
@@ -73,7 +103,9 @@ def test_the_catalogs_lint_format_check_and_rule_graph_pass_with_snakemake_alone
 
 
 @pytest.mark.e2e
-def test_a_dry_run_needs_only_snakemake_and_the_software_identity_is_its_environments(snakemake_only):
+def test_a_dry_run_needs_only_snakemake_and_the_software_identity_is_its_environments(
+    snakemake_only,
+):
     """docs/caching.md, "Software is part of each result": the versions a job's settings
     name are those installed where Snakemake runs; here none of TensorFlow's."""
     python, clone, env = snakemake_only
@@ -86,21 +118,37 @@ def test_a_dry_run_needs_only_snakemake_and_the_software_identity_is_its_environ
 
 @pytest.mark.e2e
 def test_snakedeploys_module_from_github_at_a_tag_plans_the_study_with_snakemake_alone(
-        snakemake_only, tmp_path):
+    snakemake_only, tmp_path
+):
     """docs/module.md's Snakefile as snakedeploy writes it, `github(...)` at a tag, offline:
     Snakemake's own clone of the repository (where it keeps the clones that github()
     reads, under $XDG_CACHE_HOME) is made beforehand, so it fetches nothing."""
     python, _, env = snakemake_only
     clones = tmp_path / "xdg" / "snakemake" / "snakemake" / "source-cache" / "snakemake-git-cache"
-    subprocess.run(["git", "clone", "-q", "--bare", str(released_repository(tmp_path)),
-                    str(clones / "github.com" / "someone" / "mnist-ablation")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "-q",
+            "--bare",
+            str(released_repository(tmp_path)),
+            str(clones / "github.com" / "someone" / "mnist-ablation"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     source = f'github("someone/mnist-ablation", path="workflow/Snakefile", tag="{TAG}")'
     project = module_project_directory(tmp_path / "project", source)
-    plan = run(python, ["-m", "snakemake", "--dry-run", "--cores", "2"], project,
-               env | {"XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    plan = run(
+        python,
+        ["-m", "snakemake", "--dry-run", "--cores", "2"],
+        project,
+        env | {"XDG_CACHE_HOME": str(tmp_path / "xdg")},
+    )
     assert plan.returncode == 0, plan.stderr
-    assert {"train", "lecture", "findings"} <= set(re.findall(r"^(?:local)?rule (\w+):", plan.stdout, re.M))
+    assert {"train", "lecture", "findings"} <= set(
+        re.findall(r"^(?:local)?rule (\w+):", plan.stdout, re.M)
+    )
     assert list(project.glob(".snakemake/workflow-source/*/ablation/config.py"))
 
 
@@ -114,7 +162,10 @@ def test_the_tiny_study_runs_in_dot_test_with_directory(tmp_path, base):
     for table in ["summary.csv", "findings.csv"]:
         assert (results / table).stat().st_size
     assert (results / "lecture" / "lecture.html").stat().st_size
-    assert "Symlinking output file results/mnist/models/v1_sigmoid/seed0.keras from cache" in run.output
+    assert (
+        "Symlinking output file results/mnist/models/v1_sigmoid/seed0.keras from cache"
+        in run.output
+    )
     assert not clone.path("results").exists()
 
 

@@ -36,7 +36,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from project import REPO, SNAKEMAKE
 
 README = REPO / "README.md"
@@ -53,10 +52,20 @@ EXAMPLE_FILE = re.compile(r"^# ([\w.-]+\.ya?ml)\s*$")
 SHELL_LANGUAGES = {"bash", "sh", "shell", "console"}
 # (what a command needs, how to recognise it, the phrase that must be near it, dry-run it?)
 NEEDS = [
-    ("a SLURM environment", lambda argv: any(arg.startswith(".venv-slurm/") for arg in argv)
-     or "profiles/slurm" in argv, "`make slurm-env`", False),
-    ("the GPU environment", lambda argv: any(arg.startswith(".venv-gpu/") for arg in argv),
-     "`make gpu-env`", False),
+    (
+        "a SLURM environment",
+        lambda argv: (
+            any(arg.startswith(".venv-slurm/") for arg in argv) or "profiles/slurm" in argv
+        ),
+        "`make slurm-env`",
+        False,
+    ),
+    (
+        "the GPU environment",
+        lambda argv: any(arg.startswith(".venv-gpu/") for arg in argv),
+        "`make gpu-env`",
+        False,
+    ),
     ("another project", lambda argv: argv[0].startswith("~/"), "`tests/test_module.py`", False),
     ("results", lambda argv: "--report" in argv, "after a run", True),
 ]
@@ -64,6 +73,7 @@ NETWORK_PHRASE = re.compile(r"\bneeds?\s+the\s+internet\b")
 
 
 # --- reading the pages ----------------------------------------------------------------
+
 
 def parse(page: Path):
     """The page as (intro, sections, blocks): the text before the first `## ` heading,
@@ -124,7 +134,7 @@ def documented_commands():
     commands = []
     for page in COMMAND_PAGES:
         intro, sections, blocks = parse(page)
-        near = lambda section: intro + "\n" + sections.get(section, "")  # noqa: E731
+        near = lambda section: intro + "\n" + sections.get(section, "")  # noqa: E731, B023 (used in this iteration)
         for section, language, code in blocks:
             if language in SHELL_LANGUAGES:
                 for line in shell_lines(code):
@@ -164,9 +174,12 @@ def anchors(page: Path) -> set[str]:
 
 # --- README: length, contents, layout ---------------------------------------------------
 
+
 def test_readme_is_short_and_its_contents_list_every_section():
     lines = README.read_text().splitlines()
-    assert len(lines) <= MAX_README_LINES, f"README.md has {len(lines)} lines (at most {MAX_README_LINES})"
+    assert len(lines) <= MAX_README_LINES, (
+        f"README.md has {len(lines)} lines (at most {MAX_README_LINES})"
+    )
     _, sections, _ = parse(README)
     listed = set(re.findall(r"\]\(#([^)]+)\)", sections["Contents"]))
     assert listed == {github_anchor(title) for title in sections} - {"contents"}
@@ -190,8 +203,12 @@ def layout_entries() -> list[str]:
 def expand(entry: str) -> list[str]:
     """{a,b} alternatives and * wildcards, as a shell would expand them here."""
     parts = re.split(r"\{([^}]*)\}", entry)
-    words = ["".join(choice) for choice in product(*[
-        part.split(",") if index % 2 else [part] for index, part in enumerate(parts)])]
+    words = [
+        "".join(choice)
+        for choice in product(
+            *[part.split(",") if index % 2 else [part] for index, part in enumerate(parts)]
+        )
+    ]
     paths = []
     for word in words:
         if "*" in word:
@@ -204,14 +221,19 @@ def expand(entry: str) -> list[str]:
 
 
 def test_every_path_in_the_layout_exists():
-    missing = [path for entry in layout_entries() for path in expand(entry)
-               if not (REPO / path).exists() or (path.endswith("/") and not (REPO / path).is_dir())]
+    missing = [
+        path
+        for entry in layout_entries()
+        for path in expand(entry)
+        if not (REPO / path).exists() or (path.endswith("/") and not (REPO / path).is_dir())
+    ]
     assert missing == [], f"README's Layout names paths that do not exist: {missing}"
 
 
 def test_the_layout_names_every_top_level_entry_and_every_part_of_workflow():
-    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, check=True, capture_output=True,
-                             text=True).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout.split()
     assert tracked, "git ls-files listed nothing"
     entries = {path.split("/")[0] for path in tracked}
     entries |= {"/".join(path.split("/")[:2]) for path in tracked if path.startswith("workflow/")}
@@ -224,6 +246,7 @@ def test_the_layout_names_every_top_level_entry_and_every_part_of_workflow():
 
 
 # --- links and configs ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("page", LINKED_PAGES, ids=lambda page: str(page.relative_to(REPO)))
 def test_every_relative_link_resolves(page):
@@ -247,8 +270,11 @@ def test_committed_configs_name_no_local_directory():
     for path in sorted((REPO / "config").glob("*.yaml")):
         sources = ((yaml.safe_load(path.read_text()) or {}).get("data") or {}).get("sources") or {}
         for dataset, source in sources.items():
-            local += [f"{path.name}: {dataset}: {mirror}" for mirror in source.get("mirrors", [])
-                      if not re.match(r"https?://", mirror)]
+            local += [
+                f"{path.name}: {dataset}: {mirror}"
+                for mirror in source.get("mirrors", [])
+                if not re.match(r"https?://", mirror)
+            ]
     assert local == []
 
 
@@ -273,26 +299,37 @@ def test_no_file_names_a_tracker_number():
 
 def test_each_test_module_opens_with_the_behaviour_it_specifies():
     """The tests read as one specification: every test module says first what it checks."""
-    silent = [path.name for path in sorted((REPO / "tests").glob("test_*.py"))
-              if not path.read_text().startswith('"""')]
+    silent = [
+        path.name
+        for path in sorted((REPO / "tests").glob("test_*.py"))
+        if not path.read_text().startswith('"""')
+    ]
     assert silent == []
 
 
 # --- every documented command, in a fresh copy --------------------------------------------
+
 
 def test_the_convention_finds_the_documented_commands():
     """The collector is not blind: it finds the README's commands and the fair ablation's."""
     found = {" ".join(argv) for _, argv, _ in documented_commands()}
     assert "make run" in found
     assert ".venv/bin/snakemake --cores 2 tuning --configfile config/tuning.yaml" in found
-    assert ".venv-slurm/bin/python -m snakemake --profile profiles/slurm " \
-           "--default-resources slurm_partition=compute slurm_account=my_project" in found
+    assert (
+        ".venv-slurm/bin/python -m snakemake --profile profiles/slurm "
+        "--default-resources slurm_partition=compute slurm_account=my_project" in found
+    )
 
 
 def fresh_copy(destination: Path) -> Path:
     """The files a commit of this working tree holds, without .git, results or caches."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-                            cwd=REPO, check=True, capture_output=True, text=True).stdout.split("\n")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\n")
     for name in filter(None, listed):
         if (REPO / name).is_file():
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
@@ -314,7 +351,7 @@ def dry_run(argv: list[str]) -> list[str]:
     args = argv[start:]
     if "--report" in args:
         at = args.index("--report")
-        args = args[:at] + args[at + 2:]
+        args = args[:at] + args[at + 2 :]
     return [SNAKEMAKE, *args, "-n"]
 
 
@@ -324,25 +361,31 @@ def planned_by(command: list[str]) -> tuple[str, ...]:
     the same plan are dry-run once."""
     args = command[1:]
     if command[0] == "make":
-        args = shlex.split(" ".join(arg.removeprefix("ARGS=") for arg in command
-                                    if arg.startswith("ARGS=")))
+        args = shlex.split(
+            " ".join(arg.removeprefix("ARGS=") for arg in command if arg.startswith("ARGS="))
+        )
     if "--cores" in args:
         at = args.index("--cores")
-        args = args[:at] + args[at + 2:]
+        args = args[:at] + args[at + 2 :]
     return tuple(arg for arg in args if arg != "-n")
 
 
 def test_commands_with_the_same_plan_are_recognised():
-    assert planned_by(dry_run(["make", "run"])) == planned_by(dry_run(["snakemake", "--cores", "2"]))
-    assert (planned_by(dry_run(["make", "run", "ARGS=--configfile config/quick.yaml"]))
-            == planned_by(dry_run([".venv/bin/snakemake", "--configfile", "config/quick.yaml"])))
+    assert planned_by(dry_run(["make", "run"])) == planned_by(
+        dry_run(["snakemake", "--cores", "2"])
+    )
+    assert planned_by(
+        dry_run(["make", "run", "ARGS=--configfile config/quick.yaml"])
+    ) == planned_by(dry_run([".venv/bin/snakemake", "--configfile", "config/quick.yaml"]))
     assert planned_by(dry_run(["snakemake", "tuning"])) != planned_by(dry_run(["snakemake"]))
 
 
 def dry_run_each(copy: Path, commands, env) -> list[subprocess.CompletedProcess]:
     """The commands, one after another, in ``copy``."""
-    return [subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True, timeout=600)
-            for command in commands]
+    return [
+        subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True, timeout=600)
+        for command in commands
+    ]
 
 
 @pytest.mark.e2e
@@ -352,7 +395,8 @@ def test_every_documented_command_works_in_a_fresh_clone(tmp_path):
     copy's share in page order."""
     placeholders = tmp_path / "placeholders"
     substitute = lambda text: PLACEHOLDER.sub(  # noqa: E731
-        lambda match: str(placeholders / match.group(1)), text)
+        lambda match: str(placeholders / match.group(1)), text
+    )
     for name in PLACEHOLDER.findall("\n".join(page.read_text() for page in COMMAND_PAGES)):
         (placeholders / name).mkdir(parents=True, exist_ok=True)
     copies, envs = [], []
@@ -371,8 +415,11 @@ def test_every_documented_command_works_in_a_fresh_clone(tmp_path):
     for page, argv, near in documented_commands():
         where = f"{page.relative_to(REPO)}: {shlex.join(argv)}"
         needs = [(what, phrase, runs) for what, applies, phrase, runs in NEEDS if applies(argv)]
-        failures += [f"{where}: needs {what}, but the page does not say {phrase!r} near it"
-                     for what, phrase, _ in needs if phrase not in near]
+        failures += [
+            f"{where}: needs {what}, but the page does not say {phrase!r} near it"
+            for what, phrase, _ in needs
+            if phrase not in near
+        ]
         if not all(runs for _, _, runs in needs):
             continue
         command = dry_run([substitute(arg) for arg in argv])
@@ -381,8 +428,10 @@ def test_every_documented_command_works_in_a_fresh_clone(tmp_path):
     assert planned, "no documented command was dry-run"
     keys, commands = list(planned), list(planned.values())
     with ThreadPoolExecutor(max_workers=2) as executor:
-        shares = [executor.submit(dry_run_each, copy, commands[index::2], env)
-                  for index, (copy, env) in enumerate(zip(copies, envs))]
+        shares = [
+            executor.submit(dry_run_each, copy, commands[index::2], env)
+            for index, (copy, env) in enumerate(zip(copies, envs))
+        ]
         results = [share.result() for share in shares]
     ran = {key: results[index % 2][index // 2] for index, key in enumerate(keys)}
 
@@ -391,10 +440,15 @@ def test_every_documented_command_works_in_a_fresh_clone(tmp_path):
         output = result.stdout + result.stderr
         if result.returncode != 0:
             failures.append(f"{where}: the dry run failed:\n{output[-3000:]}")
-        elif (not needs and re.search(r"^fetch\s+\d+\s*$", output, re.M)
-              and not NETWORK_PHRASE.search(near)):
-            failures.append(f"{where}: downloads (plans fetch jobs), but the page does not "
-                            "say 'needs the internet' near it")
+        elif (
+            not needs
+            and re.search(r"^fetch\s+\d+\s*$", output, re.M)
+            and not NETWORK_PHRASE.search(near)
+        ):
+            failures.append(
+                f"{where}: downloads (plans fetch jobs), but the page does not "
+                "say 'needs the internet' near it"
+            )
     assert failures == [], "\n\n".join(failures)
 
 
@@ -402,20 +456,37 @@ def test_the_numbers_the_docs_quote_are_the_committed_results():
     # docs/findings.md's accuracies are CI's reference table's (which CI's metrics diff
     # holds every run to), and docs/development.md's timings are benchmarks/results.md's.
     text = " ".join((REPO / "docs" / "findings.md").read_text().split())
-    reference = {row["variant"]: float(row["test_accuracy_mean"]) for row in csv.DictReader(
-        (REPO / "config" / "reference" / "ci-summary.csv").open()) if row["dataset"] == "mnist"}
-    quoted = re.search(r"test accuracy stays near chance \((\S+)\).*ReLU ends at (\S+) test "
-                       r"accuracy, sigmoid at (\S+) ", text).groups()
-    assert quoted == (f"{reference['v3_no_pooling']:.2f}", f"{reference['v2_relu']:.3f}",
-                      f"{reference['v1_sigmoid']:.3f}")
+    reference = {
+        row["variant"]: float(row["test_accuracy_mean"])
+        for row in csv.DictReader((REPO / "config" / "reference" / "ci-summary.csv").open())
+        if row["dataset"] == "mnist"
+    }
+    quoted = re.search(
+        r"test accuracy stays near chance \((\S+)\).*ReLU ends at (\S+) test "
+        r"accuracy, sigmoid at (\S+) ",
+        text,
+    ).groups()
+    assert quoted == (
+        f"{reference['v3_no_pooling']:.2f}",
+        f"{reference['v2_relu']:.3f}",
+        f"{reference['v1_sigmoid']:.3f}",
+    )
 
     text = " ".join((REPO / "docs" / "development.md").read_text().split())
     results = " ".join((REPO / "benchmarks" / "results.md").read_text().split())
-    study = re.search(r"the default study took (\d+)–(\d+) s, (\S+)× (\(\S+\)) its lower bound "
-                      r"and (\S+)× (\(\S+\)) the plain Keras script.* built every target in "
-                      r"(\d+) s", text).groups()
-    walls = [int(wall) for wall in re.findall(r"\| \d \| (\d+) \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \|",
-                                                results.split("## The study against the plain")[0])]
+    study = re.search(
+        r"the default study took (\d+)–(\d+) s, (\S+)× (\(\S+\)) its lower bound "
+        r"and (\S+)× (\(\S+\)) the plain Keras script.* built every target in "
+        r"(\d+) s",
+        text,
+    ).groups()
+    walls = [
+        int(wall)
+        for wall in re.findall(
+            r"\| \d \| (\d+) \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \|",
+            results.split("## The study against the plain")[0],
+        )
+    ]
     assert (study[0], study[1]) == (str(min(walls)), str(max(walls)))
     assert f"Wall / bound {study[2]} {study[3]}" in results
     assert f"Ratio {study[4]} {study[5]}" in results

@@ -7,10 +7,10 @@ import hashlib
 import logging
 
 import pytest
-
-from ablation.download import DownloadError, download_verified
 from mirror_servers import unused_port_url
 from tinydata import write_tiny_dataset
+
+from ablation.download import DownloadError, download_verified
 
 NAME = "t10k-labels-idx1-ubyte"
 
@@ -100,7 +100,9 @@ def test_directory_and_file_url_mirrors(served_file, tmp_path):
     _, sha256, _, served = served_file
     fetch([str(served)], sha256, tmp_path / "a" / f"{NAME}.gz")
     fetch([served.as_uri()], sha256, tmp_path / "b" / f"{NAME}.gz")
-    assert (tmp_path / "a" / f"{NAME}.gz").read_bytes() == (tmp_path / "b" / f"{NAME}.gz").read_bytes()
+    assert (tmp_path / "a" / f"{NAME}.gz").read_bytes() == (
+        tmp_path / "b" / f"{NAME}.gz"
+    ).read_bytes()
 
 
 def test_stale_partial_file_is_never_trusted(served_file, tmp_path):

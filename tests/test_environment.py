@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from packaging.requirements import Requirement
-
-from ablation.provenance import LOCK_ENTRY, environment_lock, locked_versions
 from project import REPO
 
+from ablation.provenance import LOCK_ENTRY, environment_lock, locked_versions
 
 # Where both locks apply: requirements-gpu.lock is for Linux x86-64 alone.
 LINUX_X86_64 = {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64"}
@@ -23,7 +21,11 @@ LINUX_X86_64 = {"sys_platform": "linux", "platform_system": "Linux", "platform_m
 
 def requirements(lines) -> set[str]:
     """The requirement lines, normalized (``name==version; marker``)."""
-    return {str(Requirement(line)) for line in lines if line.strip() and not line.lstrip().startswith("#")}
+    return {
+        str(Requirement(line))
+        for line in lines
+        if line.strip() and not line.lstrip().startswith("#")
+    }
 
 
 def pins(lines, environment=LINUX_X86_64) -> dict[str, str]:
@@ -47,18 +49,32 @@ def requirement_pins(name):
 
 def test_requirements_and_environment_yml_agree():
     environment = yaml.safe_load((REPO / "environment.yml").read_text())
-    pip_section = next(item["pip"] for item in environment["dependencies"] if isinstance(item, dict))
+    pip_section = next(
+        item["pip"] for item in environment["dependencies"] if isinstance(item, dict)
+    )
     assert requirements(pip_section) == requirements(requirement_lines("requirements.txt"))
     pinned = requirement_pins("requirements.txt")
-    for required in ("snakemake", "tensorflow-cpu", "keras", "numpy", "pandas", "matplotlib", "pytest"):
+    for required in (
+        "snakemake",
+        "tensorflow-cpu",
+        "keras",
+        "numpy",
+        "pandas",
+        "matplotlib",
+        "pytest",
+    ):
         assert required in pinned
     assert pinned["snakemake"].startswith("9.27.")
     assert pinned["tensorflow-cpu"].startswith("2.21.")
 
 
-@pytest.mark.parametrize("requirements_file, lock", [("requirements.txt", "requirements.lock"),
-                                                     ("requirements-gpu.txt", "requirements-gpu.lock")])
-def test_the_lock_pins_every_package_with_hashes_and_keeps_the_top_level_versions(requirements_file, lock):
+@pytest.mark.parametrize(
+    "requirements_file, lock",
+    [("requirements.txt", "requirements.lock"), ("requirements-gpu.txt", "requirements-gpu.lock")],
+)
+def test_the_lock_pins_every_package_with_hashes_and_keeps_the_top_level_versions(
+    requirements_file, lock
+):
     text = (REPO / lock).read_text()
     locked = locked_versions(text, LINUX_X86_64)
     pinned = requirement_pins(requirements_file)
@@ -95,15 +111,20 @@ def make_checkout(tmp_path):
 
 
 def planned_commands(checkout) -> str:
-    return subprocess.run(["make", "-n", ".venv/.installed"], cwd=checkout,
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["make", "-n", ".venv/.installed"], cwd=checkout, capture_output=True, text=True, check=True
+    ).stdout
 
 
-def test_make_creates_the_venv_from_the_lock_when_missing_and_again_when_the_lock_changes(make_checkout):
+def test_make_creates_the_venv_from_the_lock_when_missing_and_again_when_the_lock_changes(
+    make_checkout,
+):
     plan = planned_commands(make_checkout)
     assert "-m venv .venv" in plan
-    assert ("uv pip sync --quiet --compile-bytecode --python .venv/bin/python --require-hashes "
-            "requirements.lock") in plan
+    assert (
+        "uv pip sync --quiet --compile-bytecode --python .venv/bin/python --require-hashes "
+        "requirements.lock"
+    ) in plan
     assert "pip install --quiet --require-hashes -r requirements.lock" in plan  # the fallback
     (make_checkout / ".venv").mkdir()
     (make_checkout / ".venv/.installed").touch()
@@ -121,7 +142,10 @@ def test_make_creates_the_venv_from_the_lock_when_missing_and_again_when_the_loc
 def test_the_environment_holds_compiled_bytecode():
     # make compiles at install, so that a process never compiles TensorFlow or
     # Snakemake again, also where PYTHONDONTWRITEBYTECODE forbids it to keep the result.
-    for package, module in (("snakemake", "workflow.py"), ("tensorflow", "python/framework/ops.py")):
+    for package, module in (
+        ("snakemake", "workflow.py"),
+        ("tensorflow", "python/framework/ops.py"),
+    ):
         source = Path(importlib.util.find_spec(package).origin).parent / module
         assert Path(importlib.util.cache_from_source(source)).is_file(), source
 

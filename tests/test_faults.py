@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from clones import Workflow, make_clone, tiny_config
 from project import REPO, SNAKEMAKE, TINY_CONFIG, default_config
 from shared_studies import shared_study
@@ -78,8 +77,14 @@ EPOCHS = 30  # tiny epochs: room for the kill to land mid-training on a busy mac
 def uninterrupted_training(root):
     """The reference for the SIGKILL test: the same training, never interrupted."""
     flow = clone_with_config(root, "reference", tiny_config(epochs=EPOCHS))
-    flow.run("--cores", "2", TARGET, "results/mnist/weights/v1_sigmoid/seed0.npz",
-             "--configfile", TINY_CONFIG)
+    flow.run(
+        "--cores",
+        "2",
+        TARGET,
+        "results/mnist/weights/v1_sigmoid/seed0.npz",
+        "--configfile",
+        TINY_CONFIG,
+    )
     return flow
 
 
@@ -95,8 +100,15 @@ def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, uninte
 
     # What docs/troubleshooting.md says to do after a crash: unlock, then rerun the incomplete job.
     flow.run("--unlock", "--configfile", TINY_CONFIG)
-    flow.run("--cores", "2", "--rerun-incomplete", TARGET,
-             "results/mnist/weights/v1_sigmoid/seed0.npz", "--configfile", TINY_CONFIG)
+    flow.run(
+        "--cores",
+        "2",
+        "--rerun-incomplete",
+        TARGET,
+        "results/mnist/weights/v1_sigmoid/seed0.npz",
+        "--configfile",
+        TINY_CONFIG,
+    )
     log = flow.path("logs/mnist/train/v1_sigmoid/seed0.log").read_text()
     resumed = int(re.search(r"resuming v1_sigmoid seed 0 after epoch (\d+)", log).group(1))
     assert resumed >= killed_after  # the kill may land after a checkpoint was written
@@ -108,7 +120,9 @@ def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, uninte
     assert flow.path(history).read_bytes() == reference.path(history).read_bytes()
     weights = "results/mnist/weights/v1_sigmoid/seed0.npz"
     assert weights_digest(flow.path(weights)) == weights_digest(reference.path(weights))
-    assert json.loads(flow.path("results/mnist/histories/v1_sigmoid/seed0.json").read_text())["resumed"]
+    assert json.loads(flow.path("results/mnist/histories/v1_sigmoid/seed0.json").read_text())[
+        "resumed"
+    ]
     # The TensorBoard curves went on from the checkpoint: each epoch once.
     curves = tensorboard_scalars(flow.path("results/mnist/tensorboard/v1_sigmoid/seed0"))
     assert curves == curves_of(pd.read_csv(flow.path(history)))
@@ -178,8 +192,12 @@ def test_a_second_snakemake_in_the_same_directory_is_refused(tmp_path, mirror_se
 def test_data_and_models_are_loaded_without_pickle_and_in_safe_mode():
     sources = {path.name: path.read_text() for path in PACKAGE.glob("*.py")}
     sources |= {path.name: path.read_text() for path in (REPO / "workflow/scripts").glob("*.py")}
-    loads = [(name, line) for name, text in sources.items() for line in text.splitlines()
-             if "np.load(" in line or "load_model(" in line]
+    loads = [
+        (name, line)
+        for name, text in sources.items()
+        for line in text.splitlines()
+        if "np.load(" in line or "load_model(" in line
+    ]
     assert loads, "expected data and model loading code"
     for name, line in loads:
         assert "allow_pickle=False" in line or "safe_mode=True" in line, (name, line)
@@ -192,8 +210,12 @@ def test_parallel_jobs_leave_no_shared_or_stray_temporary_files(base):
     """Every temporary file is named after its job's own output (``<output>.<pid>.part``,
     ``checkpoints/<variant>/seed<seed>/``), so jobs running side by side cannot meet;
     after the --cores 4 run none is left."""
-    leftovers = [path for folder in ("results", "resources") for path in base.path(folder).rglob("*")
-                 if ".part" in path.name]
+    leftovers = [
+        path
+        for folder in ("results", "resources")
+        for path in base.path(folder).rglob("*")
+        if ".part" in path.name
+    ]
     assert leftovers == []
     checkpoints = base.path("results/mnist/checkpoints")
     assert not checkpoints.exists() or not any(checkpoints.rglob("*.keras"))

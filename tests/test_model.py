@@ -5,9 +5,9 @@ of shapes and cost agrees with the Keras model it describes."""
 import math
 
 import pytest
+from project import default_config
 
 from ablation.config import variant_specs
-from project import default_config
 
 CONFIG = default_config()
 SPECS = variant_specs(CONFIG)
@@ -23,8 +23,16 @@ def build():
 @pytest.mark.parametrize(
     "variant, parameters, layers",
     [
-        ("v1_sigmoid", 81194, ["conv1", "pool1", "conv2", "pool2", "flatten", "dense1", "dense2", "output"]),
-        ("v2_relu", 81194, ["conv1", "pool1", "conv2", "pool2", "flatten", "dense1", "dense2", "output"]),
+        (
+            "v1_sigmoid",
+            81194,
+            ["conv1", "pool1", "conv2", "pool2", "flatten", "dense1", "dense2", "output"],
+        ),
+        (
+            "v2_relu",
+            81194,
+            ["conv1", "pool1", "conv2", "pool2", "flatten", "dense1", "dense2", "output"],
+        ),
         ("v3_no_pooling", 1309994, ["conv1", "conv2", "flatten", "dense1", "dense2", "output"]),
         ("v4_no_conv", 17014, ["pool1", "pool2", "flatten", "dense1", "dense2", "output"]),
     ],
@@ -60,12 +68,12 @@ def test_a_new_variant_is_yaml_only(build):
 # Specs at the edges of what fits a 28×28 image, beside the study's own.
 EDGE_SPECS = {
     "no dense stack": SPECS["v1_sigmoid"] | {"name": "no_dense", "dense_units": []},
-    "three valid stages": SPECS["v2_relu"] | {
-        "name": "three_stages", "conv_filters": [4, 8, 8], "conv_padding": ["valid"] * 3},
+    "three valid stages": SPECS["v2_relu"]
+    | {"name": "three_stages", "conv_filters": [4, 8, 8], "conv_padding": ["valid"] * 3},
     "max pooling by 3": SPECS["v1_sigmoid"] | {"name": "pool3", "pooling": "max", "pool_size": 3},
     "5×5 kernels, no pooling": SPECS["v3_no_pooling"] | {"name": "k5", "kernel_size": 5},
-    "pool as large as its input": SPECS["v4_no_conv"] | {
-        "name": "pool28", "conv_filters": [6], "conv_padding": ["same"], "pool_size": 28},
+    "pool as large as its input": SPECS["v4_no_conv"]
+    | {"name": "pool28", "conv_filters": [6], "conv_padding": ["same"], "pool_size": 28},
 }
 
 
@@ -82,8 +90,7 @@ def keras_multiply_accumulates(model) -> int:
     return total
 
 
-@pytest.mark.parametrize("spec", [*SPECS.values(), *EDGE_SPECS.values()],
-                         ids=[*SPECS, *EDGE_SPECS])
+@pytest.mark.parametrize("spec", [*SPECS.values(), *EDGE_SPECS.values()], ids=[*SPECS, *EDGE_SPECS])
 def test_the_plan_has_the_shapes_and_cost_of_the_built_model(build, spec):
     from ablation.architecture import forward_cost, layer_plan, output_shape
 
@@ -95,11 +102,14 @@ def test_the_plan_has_the_shapes_and_cost_of_the_built_model(build, spec):
     assert forward_cost(spec, (28, 28, 1), 10) == keras_multiply_accumulates(model)
 
 
-@pytest.mark.parametrize("override", [
-    {"conv_filters": [6, 16, 32, 64], "conv_padding": ["same", "valid", "valid", "valid"]},
-    {"conv": False, "pool_size": 15},
-    {"kernel_size": 29, "conv_padding": ["same", "valid"]},
-])
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"conv_filters": [6, 16, 32, 64], "conv_padding": ["same", "valid", "valid", "valid"]},
+        {"conv": False, "pool_size": 15},
+        {"kernel_size": 29, "conv_padding": ["same", "valid"]},
+    ],
+)
 def test_what_the_plan_refuses_keras_cannot_build(build, override):
     from ablation.architecture import UnbuildableVariant, forward_cost
 

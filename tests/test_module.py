@@ -9,22 +9,30 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from snakemake.utils import update_config
-
 from clones import Workflow, make_clone, tiny_config
 from project import REPO, TEST_DATA, default_config
 from shared_studies import shared_study
+from snakemake.utils import update_config
 from workflow_helpers import planned_jobs
 
 pytestmark = pytest.mark.e2e
 
-EXTRA_VARIANT = {"name": "v5_relu_max", "description": "ReLU and max pooling",
-                 "activation": "relu", "pooling": "max"}
+EXTRA_VARIANT = {
+    "name": "v5_relu_max",
+    "description": "ReLU and max pooling",
+    "activation": "relu",
+    "pooling": "max",
+}
 
 
-EXTRA_FINDING = {"name": "relu_max_beats_sigmoid", "sentence": "ReLU and max pooling beat the sigmoid net",
-                 "variant": "v5_relu_max", "reference": "v1_sigmoid", "measure": "test_accuracy",
-                 "expect": "above"}
+EXTRA_FINDING = {
+    "name": "relu_max_beats_sigmoid",
+    "sentence": "ReLU and max pooling beat the sigmoid net",
+    "variant": "v5_relu_max",
+    "reference": "v1_sigmoid",
+    "measure": "test_accuracy",
+    "expect": "above",
+}
 
 
 # The release a project deploys, as `snakedeploy deploy-workflow <repo> <dir> --tag TAG` names it.
@@ -106,9 +114,14 @@ def test_another_project_adds_a_variant_with_cache_entries_of_its_own(module_pro
     project, run = module_project.directory, module_project.first_run
 
     # Snakemake lists restored jobs too, and creates their log files, but runs nothing.
-    variants = [wildcards["variant"] for rule, wildcards in planned_jobs(run.output) if rule == "train"]
-    trained = [variant for variant in variants
-               if (project / f"logs/mnist/train/{variant}/seed0.log").read_text()]
+    variants = [
+        wildcards["variant"] for rule, wildcards in planned_jobs(run.output) if rule == "train"
+    ]
+    trained = [
+        variant
+        for variant in variants
+        if (project / f"logs/mnist/train/{variant}/seed0.log").read_text()
+    ]
     assert sorted(trained) == ["v1_sigmoid", "v5_relu_max"]
     summary = (project / "results/mnist/summary.csv").read_text()
     for variant in ["v1_sigmoid", "v5_relu_max"]:
@@ -117,7 +130,8 @@ def test_another_project_adds_a_variant_with_cache_entries_of_its_own(module_pro
     assert (project / "results/mnist/figures/filters/v5_relu_max.png").is_file()
     findings = pd.read_csv(project / "results/mnist/findings.csv")
     assert findings[["finding", "variant", "reference"]].values.tolist() == [
-        ["relu_max_beats_sigmoid", "v5_relu_max", "v1_sigmoid"]]
+        ["relu_max_beats_sigmoid", "v5_relu_max", "v1_sigmoid"]
+    ]
     assert findings["verdict"].isin(["holds", "contradicted", "inconclusive"]).all()
     cached = project / "results/mnist/models/v1_sigmoid/seed0.keras"
     assert cached.is_symlink()

@@ -8,7 +8,6 @@ import stat
 import subprocess
 
 import pytest
-
 from clones import Workflow, make_clone, tiny_config
 from mirror_servers import unused_port_url
 from project import TINY_CONFIG
@@ -83,7 +82,10 @@ def test_a_placed_file_with_other_content_stops_the_run_and_stays(tmp_path):
     assert result.returncode != 0
     message = f"resources/mnist/t10k-labels-idx1-ubyte.gz: SHA-256 of the decompressed file is {sha256['train-labels-idx1-ubyte']}, expected {sha256['t10k-labels-idx1-ubyte']}"
     assert message in result.output
-    assert "left as it is" in result.output and "data.sources.mnist.sha256.t10k-labels-idx1-ubyte" in result.output
+    assert (
+        "left as it is" in result.output
+        and "data.sources.mnist.sha256.t10k-labels-idx1-ubyte" in result.output
+    )
     assert wrong.read_bytes() == wrong_bytes
     assert not flow.path("logs/mnist/train").exists()
 
@@ -105,8 +107,9 @@ def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(tmp
     entry = first.path(MODEL).resolve()
     assert entry.parent == first.cache.resolve()
     cached = [path for path in first.cache.iterdir() if path.is_file()]
-    assert cached and all(not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
-                          for path in cached)
+    assert cached and all(
+        not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) for path in cached
+    )
 
     entry.chmod(0o644)  # torn write or bit rot on the shared disk
     with open(entry, "r+b") as handle:

@@ -8,27 +8,35 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
-
-from ablation.interpreter import InterpreterPathError, python_for_rule_scripts
-from ablation.notebook import inputs_cell, jupyter_data_dir
 from clones import ODD_NAME, without_jupyter
 from project import REPO
 from test_caching import copy_of
 from workflow_helpers import dry_run, planned_rules
+
+from ablation.interpreter import InterpreterPathError, python_for_rule_scripts
+from ablation.notebook import inputs_cell, jupyter_data_dir
 
 # One folder name per kind, each with that kind only.
 KINDS = {"space": "my study", "apostrophe": "the_lab's_study", "non-ASCII": "étude_ü"}
 
 
 def has_kinds(name: str) -> set[str]:
-    return {kind for kind, present in
-            [("space", " " in name), ("apostrophe", "'" in name), ("non-ASCII", not name.isascii())]
-            if present}
+    return {
+        kind
+        for kind, present in [
+            ("space", " " in name),
+            ("apostrophe", "'" in name),
+            ("non-ASCII", not name.isascii()),
+        ]
+        if present
+    }
 
 
 def test_the_folder_names_have_their_kinds():
     assert has_kinds(ODD_NAME) == set(KINDS)
-    assert {kind: has_kinds(name) for kind, name in KINDS.items()} == {kind: {kind} for kind in KINDS}
+    assert {kind: has_kinds(name) for kind, name in KINDS.items()} == {
+        kind: {kind} for kind in KINDS
+    }
 
 
 @pytest.mark.e2e
@@ -41,8 +49,13 @@ def test_the_whole_study_runs_in_an_odd_folder_from_a_layered_environment(base, 
     assert shutil.which("jupyter-nbconvert", path=warm_clone.env["PATH"]) is None
     assert {"lecture", "render_lecture", "aggregate"} <= planned_rules(warm_clone.first_run.output)
     notebook = nbformat.read(warm_clone.path("results/mnist/lecture/lecture.ipynb"), as_version=4)
-    errors = [output for cell in notebook.cells if cell.cell_type == "code"
-              for output in cell.outputs if output.output_type == "error"]
+    errors = [
+        output
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "error"
+    ]
     assert errors == []
     # The executed notebook and its HTML hold no path of the checkout: they are the
     # other clone's, byte for byte.
@@ -71,9 +84,12 @@ def test_without_jupyter_drops_exactly_the_folders_with_a_jupyter_program(tmp_pa
 @pytest.mark.parametrize("name", [ODD_NAME, *KINDS.values(), 'quote " and back\\slash'])
 def test_the_notebooks_inputs_cell_holds_any_path(name):
     namespace = {}
-    exec(inputs_cell({"model": f"{name}/seed0.keras", "test": "results/test.npz"}).source, namespace)
-    assert namespace["snakemake"].input == SimpleNamespace(model=f"{name}/seed0.keras",
-                                                          test="results/test.npz")
+    exec(
+        inputs_cell({"model": f"{name}/seed0.keras", "test": "results/test.npz"}).source, namespace
+    )
+    assert namespace["snakemake"].input == SimpleNamespace(
+        model=f"{name}/seed0.keras", test="results/test.npz"
+    )
 
 
 def test_the_jupyter_data_of_nbconvert_holds_its_html_template():
@@ -83,8 +99,14 @@ def test_the_jupyter_data_of_nbconvert_holds_its_html_template():
 def test_the_python_of_the_rule_scripts_is_named_as_one_shell_word():
     inside = f"/home/{ODD_NAME}/.venv/bin/python"
     assert python_for_rule_scripts(inside, f"/home/{ODD_NAME}") == ".venv/bin/python"
-    assert python_for_rule_scripts("/home/étude/.venv/bin/python", "/x") == "/home/étude/.venv/bin/python"
+    assert (
+        python_for_rule_scripts("/home/étude/.venv/bin/python", "/x")
+        == "/home/étude/.venv/bin/python"
+    )
     # A module's clone beside the project: the common part of the paths drops out.
-    assert python_for_rule_scripts("/a b/clone/.venv/bin/python", "/a b/project") == "../clone/.venv/bin/python"
+    assert (
+        python_for_rule_scripts("/a b/clone/.venv/bin/python", "/a b/project")
+        == "../clone/.venv/bin/python"
+    )
     with pytest.raises(InterpreterPathError, match="make run` creates .venv there"):
         python_for_rule_scripts("/my envs/venv/bin/python", "/home/study")

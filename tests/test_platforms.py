@@ -13,29 +13,45 @@ from functools import partial
 from http.server import ThreadingHTTPServer
 
 import pytest
-from packaging.requirements import Requirement
-
-from ablation.provenance import locked_versions
 from mirror_servers import QuietHandler
+from packaging.requirements import Requirement
 from project import REPO
 
-spec = importlib.util.spec_from_file_location("check_platforms", REPO / ".ci" / "check_platforms.py")
+from ablation.provenance import locked_versions
+
+spec = importlib.util.spec_from_file_location(
+    "check_platforms", REPO / ".ci" / "check_platforms.py"
+)
 check_platforms = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(check_platforms)
 
 # packaging's marker variables on each platform, as uv's --python-platform names it.
 MARKERS = {
-    "x86_64-manylinux_2_28": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64"},
-    "aarch64-manylinux_2_28": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "aarch64"},
-    "aarch64-apple-darwin": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64"},
+    "x86_64-manylinux_2_28": {
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "platform_machine": "x86_64",
+    },
+    "aarch64-manylinux_2_28": {
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "platform_machine": "aarch64",
+    },
+    "aarch64-apple-darwin": {
+        "sys_platform": "darwin",
+        "platform_system": "Darwin",
+        "platform_machine": "arm64",
+    },
 }
 TENSORFLOWS = set(check_platforms.TENSORFLOW)
 
 
 def environments() -> list:
     return [
-        pytest.param(MARKERS[platform] | {"python_version": python, "python_full_version": f"{python}.0"},
-                     id=f"{platform}-{python}")
+        pytest.param(
+            MARKERS[platform] | {"python_version": python, "python_full_version": f"{python}.0"},
+            id=f"{platform}-{python}",
+        )
         for platform in check_platforms.PLATFORMS
         for python in check_platforms.PYTHONS
     ]
@@ -62,7 +78,8 @@ def test_each_platform_gets_exactly_one_tensorflow_at_its_pinned_version(environ
     locked = locked_versions((REPO / "requirements.lock").read_text(), environment)
     assert len(TENSORFLOWS & set(required)) == 1
     assert {name: locked.get(name) for name in TENSORFLOWS if name in locked} == {
-        name: required[name] for name in TENSORFLOWS & set(required)}
+        name: required[name] for name in TENSORFLOWS & set(required)
+    }
     # Every top-level pin that holds here is what the lock installs here.
     assert {name: locked.get(name.split("[")[0]) for name in required} == required
     # TensorBoard's minor release is TensorFlow's: each TensorFlow requires its own.
@@ -77,11 +94,15 @@ def test_linux_x86_64_keeps_tensorflow_cpu_and_the_others_get_tensorflow(environ
     assert TENSORFLOWS & set(locked) == {expected}
 
 
-@pytest.mark.parametrize("environment", [
-    {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "x86_64"},
-    {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "ppc64le"},
-    {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64"},
-], ids=["intel-mac", "linux-ppc64le", "windows"])
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "x86_64"},
+        {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "ppc64le"},
+        {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64"},
+    ],
+    ids=["intel-mac", "linux-ppc64le", "windows"],
+)
 def test_another_platform_asks_for_a_tensorflow_rather_than_none(environment):
     """There the installer stops at once, naming tensorflow-cpu and the wheels it has
     (docs/troubleshooting.md), instead of making an environment without TensorFlow."""
@@ -104,6 +125,7 @@ def test_readme_names_each_platform_with_the_tensorflow_the_lock_gives_it():
 
 
 # --- the check itself, against a package index on 127.0.0.1 (no network) -------------------
+
 
 @pytest.fixture
 def index(tmp_path, monkeypatch):
@@ -135,7 +157,9 @@ def wheel(index_folder, name, version, tag) -> str:
             archive.writestr(file, text)
         archive.writestr(f"{info}/RECORD", "")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    (project / "index.html").write_text(f'<html><body><a href="{path.name}#sha256={digest}">{path.name}</a></body></html>')
+    (project / "index.html").write_text(
+        f'<html><body><a href="{path.name}#sha256={digest}">{path.name}</a></body></html>'
+    )
     return f"{name}=={version} \\\n    --hash=sha256:{digest}\n"
 
 
@@ -148,7 +172,9 @@ def check(lock, index_url, capsys) -> tuple[int, str, str]:
 def test_a_lock_with_wheels_everywhere_passes_on_every_platform(index, tmp_path, capsys):
     url, folder = index
     lock = tmp_path / "requirements.lock"
-    lock.write_text(wheel(folder, "anywhere", "1.0", "any") + wheel(folder, "tensorflow", "2.0", "any"))
+    lock.write_text(
+        wheel(folder, "anywhere", "1.0", "any") + wheel(folder, "tensorflow", "2.0", "any")
+    )
     code, out, err = check(lock, url, capsys)
     assert code == 0, err
     for platform, name in check_platforms.PLATFORMS.items():
@@ -156,17 +182,26 @@ def test_a_lock_with_wheels_everywhere_passes_on_every_platform(index, tmp_path,
             assert f"{name} ({platform}), Python {python}: installs, with tensorflow==2.0" in out
 
 
-def test_a_package_without_a_wheel_for_a_platform_is_named_with_the_platform(index, tmp_path, capsys):
+def test_a_package_without_a_wheel_for_a_platform_is_named_with_the_platform(
+    index, tmp_path, capsys
+):
     url, folder = index
     lock = tmp_path / "requirements.lock"
-    lock.write_text(wheel(folder, "anywhere", "1.0", "any")
-                    + wheel(folder, "x86-only", "2.21.0", "manylinux_2_17_x86_64"))
+    lock.write_text(
+        wheel(folder, "anywhere", "1.0", "any")
+        + wheel(folder, "x86-only", "2.21.0", "manylinux_2_17_x86_64")
+    )
     code, out, err = check(lock, url, capsys)
     assert code == 1
-    failing = re.findall(r"x86-only==2\.21\.0 has no wheel for .+? \(([\w.-]+)\), Python ([\d.]+)", err)
+    failing = re.findall(
+        r"x86-only==2\.21\.0 has no wheel for .+? \(([\w.-]+)\), Python ([\d.]+)", err
+    )
     assert set(failing) == {
-        (platform, python) for platform in check_platforms.PLATFORMS if not platform.startswith("x86_64")
-        for python in check_platforms.PYTHONS}
+        (platform, python)
+        for platform in check_platforms.PLATFORMS
+        if not platform.startswith("x86_64")
+        for python in check_platforms.PYTHONS
+    }
     assert "Linux x86-64 (x86_64-manylinux_2_28), Python 3.11: installs, with no TensorFlow" in out
     assert "make lock" in err  # and the way out
 
@@ -177,9 +212,17 @@ def test_make_check_platforms_runs_the_check(index, tmp_path):
     lock = tmp_path / "requirements.lock"
     lock.write_text(wheel(folder, "x86-only", "1.0", "manylinux_2_17_x86_64"))
     result = subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.installed", "check-platforms",
-         f"ARGS=--lock {lock} -- --index-url {url}"],
-        cwd=REPO, capture_output=True, text=True,
+        [
+            "make",
+            "--no-print-directory",
+            "-o",
+            ".venv/.installed",
+            "check-platforms",
+            f"ARGS=--lock {lock} -- --index-url {url}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode != 0
     assert "x86-only==1.0 has no wheel for macOS arm64" in result.stderr

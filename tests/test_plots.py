@@ -11,11 +11,11 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
-from ablation import plots, tuning_plots
 from clones import Workflow
 from project import TINY_CONFIG
 from workflow_helpers import planned_rules
+
+from ablation import plots, tuning_plots
 
 CLASSES = [str(digit) for digit in range(10)]
 
@@ -38,9 +38,13 @@ def histories(seeds, epochs=3, split="test"):
         for seed in seeds:
             for epoch in range(1, epochs + 1):
                 rows.append(
-                    {"variant": variant, "seed": seed, "epoch": epoch,
-                     "loss": scale / epoch + 0.01 * seed,
-                     f"{split}_accuracy": 1 - scale / (epoch + 1)}
+                    {
+                        "variant": variant,
+                        "seed": seed,
+                        "epoch": epoch,
+                        "loss": scale / epoch + 0.01 * seed,
+                        f"{split}_accuracy": 1 - scale / (epoch + 1),
+                    }
                 )
     return pd.DataFrame(rows)
 
@@ -57,8 +61,9 @@ def drawn_figure(monkeypatch, draw):
 
 def visible_tick_labels(axis) -> list[str]:
     low, high = sorted(axis.get_xlim())
-    return [tick.get_text() for tick in axis.get_xticklabels()
-            if low <= tick.get_position()[0] <= high]
+    return [
+        tick.get_text() for tick in axis.get_xticklabels() if low <= tick.get_position()[0] <= high
+    ]
 
 
 def test_mean_and_band_is_one_std_across_seeds():
@@ -78,8 +83,10 @@ def test_loss_comparison(tmp_path, seeds):
 
 @pytest.mark.parametrize("epochs", [1, 2, 30])
 def test_epoch_axes_show_whole_epochs(monkeypatch, epochs):
-    figure = drawn_figure(monkeypatch, lambda: plots.plot_loss_comparison(
-        histories([0], epochs), ["v1", "v2"], [], split="test"))
+    figure = drawn_figure(
+        monkeypatch,
+        lambda: plots.plot_loss_comparison(histories([0], epochs), ["v1", "v2"], [], split="test"),
+    )
     for axis in figure.axes:
         labels = visible_tick_labels(axis)
         assert labels and all(re.fullmatch(r"\d+", label) for label in labels), labels
@@ -88,15 +95,23 @@ def test_epoch_axes_show_whole_epochs(monkeypatch, epochs):
 
 
 def test_the_accuracy_panel_is_named_after_the_data_it_was_measured_on(monkeypatch):
-    study = drawn_figure(monkeypatch, lambda: plots.plot_loss_comparison(
-        histories([0]), ["v1", "v2"], [], split="test"))
-    assert (study.axes[1].get_title(), study.axes[1].get_ylabel()) == ("Test accuracy", "test accuracy")
+    study = drawn_figure(
+        monkeypatch,
+        lambda: plots.plot_loss_comparison(histories([0]), ["v1", "v2"], [], split="test"),
+    )
+    assert (study.axes[1].get_title(), study.axes[1].get_ylabel()) == (
+        "Test accuracy",
+        "test accuracy",
+    )
     sweep = histories([0], split="val").assign(learning_rate=0.01)
     selected = pd.DataFrame({"variant": ["v1", "v2"], "learning_rate": [0.01, 0.01]})
-    tuned = drawn_figure(monkeypatch, lambda: tuning_plots.plot_tuned_loss(
-        sweep, selected, ["v1", "v2"], []))
+    tuned = drawn_figure(
+        monkeypatch, lambda: tuning_plots.plot_tuned_loss(sweep, selected, ["v1", "v2"], [])
+    )
     assert (tuned.axes[1].get_title(), tuned.axes[1].get_ylabel()) == (
-        "Validation accuracy", "validation accuracy")
+        "Validation accuracy",
+        "validation accuracy",
+    )
 
 
 def test_svg_is_reproducible(tmp_path):
@@ -110,17 +125,23 @@ def test_svg_is_reproducible(tmp_path):
 def test_loss_comparison_ignores_training_time(tmp_path):
     """histories.csv carries each epoch's seconds, which differ between runs."""
     first, second = figure_paths(tmp_path, "a"), figure_paths(tmp_path, "b")
-    plots.plot_loss_comparison(histories([0]).assign(seconds=1.0), ["v1", "v2"], first,
-                               split="test")
-    plots.plot_loss_comparison(histories([0]).assign(seconds=2.5), ["v1", "v2"], second,
-                               split="test")
+    plots.plot_loss_comparison(
+        histories([0]).assign(seconds=1.0), ["v1", "v2"], first, split="test"
+    )
+    plots.plot_loss_comparison(
+        histories([0]).assign(seconds=2.5), ["v1", "v2"], second, split="test"
+    )
     assert [path.read_bytes() for path in first] == [path.read_bytes() for path in second]
 
 
 def test_filter_grid_draws_every_conv_layer(tmp_path):
     rng = np.random.default_rng(0)
-    weights = {"conv1/0": rng.normal(size=(3, 3, 1, 6)), "conv1/1": np.zeros(6),
-               "conv2/0": rng.normal(size=(3, 3, 6, 16)), "dense1/0": np.zeros((5, 5))}
+    weights = {
+        "conv1/0": rng.normal(size=(3, 3, 1, 6)),
+        "conv1/1": np.zeros(6),
+        "conv2/0": rng.normal(size=(3, 3, 6, 16)),
+        "dense1/0": np.zeros((5, 5)),
+    }
     assert [name for name, _ in plots.conv_kernels(weights)] == ["conv1", "conv2"]
     paths = figure_paths(tmp_path, "filters")
     plots.plot_filter_grid(weights, "v1", paths)
@@ -133,8 +154,9 @@ def test_filter_grid_refuses_a_model_without_conv_layers(tmp_path):
 
 
 def predictions(labels, predicted):
-    return pd.DataFrame({"index": range(len(labels)), "label": labels,
-                         "predicted": predicted, "confidence": 0.9})
+    return pd.DataFrame(
+        {"index": range(len(labels)), "label": labels, "predicted": predicted, "confidence": 0.9}
+    )
 
 
 def test_confusion_counts():
@@ -155,12 +177,14 @@ def test_prediction_grid_and_confusion(tmp_path):
 
 
 def test_accuracy_across_datasets(tmp_path):
-    summary = pd.DataFrame({
-        "dataset": ["mnist", "mnist", "fashion_mnist", "fashion_mnist"],
-        "variant": ["v1", "v2", "v1", "v2"],
-        "test_accuracy_mean": [0.9, 0.98, 0.8, 0.88],
-        "test_accuracy_std": [0.01, None, 0.02, 0.01],
-    })
+    summary = pd.DataFrame(
+        {
+            "dataset": ["mnist", "mnist", "fashion_mnist", "fashion_mnist"],
+            "variant": ["v1", "v2", "v1", "v2"],
+            "test_accuracy_mean": [0.9, 0.98, 0.8, 0.88],
+            "test_accuracy_std": [0.01, None, 0.02, 0.01],
+        }
+    )
     paths = figure_paths(tmp_path, "datasets")
     plots.plot_accuracy_across_datasets(summary, ["v1", "v2"], paths)
     check_figures(paths)
@@ -177,15 +201,23 @@ def test_drawing_a_figure_never_imports_tensorflow(base, tmp_path):
         (blockers / name).mkdir(parents=True)
         (blockers / name / "__init__.py").write_text(f"raise ImportError('{name} imported')\n")
     env = {"PYTHONPATH": str(blockers)}
-    refused = subprocess.run([sys.executable, "-c", "import keras"], env=os.environ | env,
-                             capture_output=True, text=True)
+    refused = subprocess.run(
+        [sys.executable, "-c", "import keras"], env=os.environ | env, capture_output=True, text=True
+    )
     assert "keras imported" in refused.stderr
-    figures = [f"results/mnist/figures/{kind}/v1_sigmoid.png"
-               for kind in ("filters", "predictions", "confusion")]
+    figures = [
+        f"results/mnist/figures/{kind}/v1_sigmoid.png"
+        for kind in ("filters", "predictions", "confusion")
+    ]
     figures.append("results/mnist/figures/loss_comparison.png")
-    output = flow.run("--cores", "2", "--configfile", TINY_CONFIG, "--forcerun", *figures,
-                      "--", *figures, env=env).output
-    assert {"plot_filters", "plot_predictions", "plot_confusion",
-            "plot_loss_comparison"} == planned_rules(output)
+    output = flow.run(
+        "--cores", "2", "--configfile", TINY_CONFIG, "--forcerun", *figures, "--", *figures, env=env
+    ).output
+    assert {
+        "plot_filters",
+        "plot_predictions",
+        "plot_confusion",
+        "plot_loss_comparison",
+    } == planned_rules(output)
     for figure in figures:
         assert flow.path(figure).read_bytes() == base.path(figure).read_bytes(), figure

@@ -14,7 +14,9 @@ GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
 
 
 def git(repo, *args) -> str:
-    return subprocess.run([*GIT, *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        [*GIT, *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def test_git_commit_is_head_and_dirty_follows_tracked_files(tmp_path):
@@ -60,16 +62,25 @@ def test_environment_lock_is_the_lock_this_environment_matches(tmp_path):
     numpy = importlib.metadata.version("numpy")
     (tmp_path / "requirements.lock").write_text(
         f"numpy=={numpy} \\\n    --hash=sha256:{'0' * 64}\n"
-        "not-installed-here==1.0 ; sys_platform == 'nowhere' \\\n    --hash=sha256:" + "1" * 64 + "\n"
-        "no-such-package==1.0 \\\n    --hash=sha256:" + "2" * 64 + "\n")
+        "not-installed-here==1.0 ; sys_platform == 'nowhere' \\\n    --hash=sha256:"
+        + "1"
+        * 64
+        + "\n"
+        "no-such-package==1.0 \\\n    --hash=sha256:" + "2" * 64 + "\n"
+    )
     (tmp_path / "requirements-gpu.lock").write_text(
-        f"numpy=={numpy} \\\n    --hash=sha256:{'0' * 64}\n")
+        f"numpy=={numpy} \\\n    --hash=sha256:{'0' * 64}\n"
+    )
     recorded = environment_lock(tmp_path)
     assert recorded["file"] == "requirements-gpu.lock" and recorded["not_as_locked"] == {}
-    (tmp_path / "requirements-gpu.lock").write_text("nvidia-cudnn-cu12==9.3.0.75 \\\n    --hash=sha256:" + "3" * 64 + "\n")
+    (tmp_path / "requirements-gpu.lock").write_text(
+        "nvidia-cudnn-cu12==9.3.0.75 \\\n    --hash=sha256:" + "3" * 64 + "\n"
+    )
     recorded = environment_lock(tmp_path)
     # The entry for another platform is no package missing here.
-    assert recorded["file"] == "requirements.lock" and recorded["not_as_locked"] == {"no-such-package": None}
+    assert recorded["file"] == "requirements.lock" and recorded["not_as_locked"] == {
+        "no-such-package": None
+    }
 
 
 def test_the_machine_names_its_platform():
@@ -100,7 +111,9 @@ def test_the_device_is_the_first_gpu_tensorflow_sees(monkeypatch):
     # TensorFlow's API, as a CUDA build on a GPU machine answers it.
     config = SimpleNamespace(
         list_physical_devices=lambda kind: [FakeGPU()] if kind == "GPU" else [],
-        experimental=SimpleNamespace(get_device_details=lambda device: {"device_name": "NVIDIA H200"}),
+        experimental=SimpleNamespace(
+            get_device_details=lambda device: {"device_name": "NVIDIA H200"}
+        ),
     )
     monkeypatch.setitem(sys.modules, "tensorflow", SimpleNamespace(config=config))
     recorded = machine(threads=2)

@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from project import TINY_CONFIG, VARIANTS
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -28,23 +27,27 @@ MAIN_IMAGE = "#app > div > div:last-child img"
 
 def chromium() -> str | None:
     return os.environ.get("MNIST_ABLATION_CHROMIUM") or next(
-        (found for name in BROWSERS if (found := shutil.which(name))), None)
+        (found for name in BROWSERS if (found := shutil.which(name))), None
+    )
 
 
 def unavailable() -> str | None:
     if importlib.util.find_spec("playwright") is None:
         return "playwright is not installed (it is in requirements.lock: make test installs it)"
     if chromium() is None:
-        return ("no Chromium found (Debian: apt-get install chromium; "
-                "or set MNIST_ABLATION_CHROMIUM to its path)")
+        return (
+            "no Chromium found (Debian: apt-get install chromium; "
+            "or set MNIST_ABLATION_CHROMIUM to its path)"
+        )
     return None
 
 
 REQUIRED = bool(os.environ.get("MNIST_ABLATION_REQUIRE_BROWSER"))
 # Decided at collection, so that a skip does not first build the tiny study.
-pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(unavailable() is not None and not REQUIRED,
-                                 reason=str(unavailable()))]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(unavailable() is not None and not REQUIRED, reason=str(unavailable())),
+]
 
 
 @pytest.fixture(scope="module")
@@ -84,14 +87,21 @@ def test_the_report_shows_every_figure_table_and_caption_without_errors(browser,
     errors, outside = [], []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("request", lambda request: request.url.startswith(("file:", "data:", "blob:"))
-            or outside.append(request.url))
+    page.on(
+        "request",
+        lambda request: (
+            request.url.startswith(("file:", "data:", "blob:")) or outside.append(request.url)
+        ),
+    )
     page.goto(report.as_uri())
     page.wait_for_selector("nav li a")
     categories = [link.inner_text().strip() for link in page.locator("nav li a").all()]
     # A new category fails here until it is added to one of the two lists above.
     assert set(categories) - {"", "Workflow", "Statistics", "About"} == {
-        *FIGURE_CATEGORIES, *FILE_CATEGORIES, *DOCUMENT_CATEGORIES}
+        *FIGURE_CATEGORIES,
+        *FILE_CATEGORIES,
+        *DOCUMENT_CATEGORIES,
+    }
 
     figures, shown = [], None
     for category in FIGURE_CATEGORIES:
@@ -102,7 +112,8 @@ def test_the_report_shows_every_figure_table_and_caption_without_errors(browser,
             image = page.wait_for_function(
                 f"""shown => {{ const image = document.querySelector("{MAIN_IMAGE}");
                               return image && image.src !== shown && image.complete && image; }}""",
-                arg=shown).as_element()
+                arg=shown,
+            ).as_element()
             shown = image.get_attribute("src")
             size = image.evaluate("image => [image.naturalWidth, image.naturalHeight]")
             name = shown.split("filename=")[1].split(";")[0]
@@ -111,13 +122,16 @@ def test_the_report_shows_every_figure_table_and_caption_without_errors(browser,
             assert len(caption) > 40, f"{category}: {name} has no caption"
             figures.append((category, name))
             if category == "Curves":
-                screenshot = Path(os.environ.get("MNIST_ABLATION_REPORT_SCREENSHOT")
-                                  or report.with_name("report-screenshot.png"))
+                screenshot = Path(
+                    os.environ.get("MNIST_ABLATION_REPORT_SCREENSHOT")
+                    or report.with_name("report-screenshot.png")
+                )
                 screenshot.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=screenshot)
     # Every variant has a confusion matrix and predictions; filters only with conv layers.
     assert sorted(name for category, name in figures if category == "Confusion matrices") == [
-        f"{variant}.png" for variant in VARIANTS]
+        f"{variant}.png" for variant in VARIANTS
+    ]
     assert ("Curves", "loss_comparison.png") in figures
     assert len([name for category, name in figures if category == "Filters"]) == 3
 
@@ -134,7 +148,9 @@ def test_the_report_shows_every_figure_table_and_caption_without_errors(browser,
             href = link.get_attribute("href")
             name = href.split("filename=")[1].split(";")[0]
             assert len(caption) > 40, f"{category}: {name} has no caption"
-            embedded[(category, name if category == "Tables" else label)] = base64.b64decode(href.split("base64,")[1])
+            embedded[(category, name if category == "Tables" else label)] = base64.b64decode(
+                href.split("base64,")[1]
+            )
     for table in ("histories.csv", "summary.csv", "comparisons.csv", "findings.csv"):
         assert embedded[("Tables", table)] == base.path(f"results/mnist/{table}").read_bytes()
     for category in DOCUMENT_CATEGORIES:

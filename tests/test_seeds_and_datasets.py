@@ -6,9 +6,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats as scipy_stats
-
 from conftest import TWO_VARIANT_FINDINGS
+from scipy import stats as scipy_stats
 from workflow_helpers import planned_jobs
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +16,8 @@ pytestmark = pytest.mark.e2e
 def test_one_training_per_dataset_variant_and_seed(study):
     trained = sorted(
         (w["dataset"], w["variant"], w["seed"])
-        for rule, w in planned_jobs(study.first_run.output) if rule == "train"
+        for rule, w in planned_jobs(study.first_run.output)
+        if rule == "train"
     )
     assert trained == [
         (dataset, variant, seed)
@@ -40,7 +40,12 @@ def test_summary_has_mean_std_and_n_over_seeds(study, dataset):
 def test_comparisons_have_welch_intervals(study):
     comparisons = pd.read_csv(study.path("results/mnist/comparisons.csv"))
     row = comparisons.iloc[0]
-    assert (row["variant"], row["baseline"], row["n"], row["n_baseline"]) == ("v2_relu", "v1_sigmoid", 2, 2)
+    assert (row["variant"], row["baseline"], row["n"], row["n_baseline"]) == (
+        "v2_relu",
+        "v1_sigmoid",
+        2,
+        2,
+    )
     assert row["ci95_low"] <= row["mean_difference"] <= row["ci95_high"]
     assert 0 <= row["p_value"] <= 1
 
@@ -48,29 +53,41 @@ def test_comparisons_have_welch_intervals(study):
 @pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
 def test_findings_with_two_seeds_test_the_images_and_the_seeds_paired(study, dataset):
     findings = pd.read_csv(study.path(f"results/{dataset}/findings.csv"))
-    assert list(dict.fromkeys(findings["finding"])) == [item["name"] for item in TWO_VARIANT_FINDINGS]
+    assert list(dict.fromkeys(findings["finding"])) == [
+        item["name"] for item in TWO_VARIANT_FINDINGS
+    ]
     final = pd.read_csv(study.path(f"results/{dataset}/histories.csv")).query("epoch == 2")
     accuracy = final.set_index(["variant", "seed"])["test_accuracy"]
     on_images, on_seeds = findings[findings["finding"] == "relu_beats_sigmoid"].itertuples()
     assert (on_images.covers, on_seeds.covers) == ("the test images", "the seeds")
 
     # The seeds: both variants trained seeds 0 and 1, so the test pairs them.
-    relu, sigmoid = ([accuracy[(variant, seed)] for seed in (0, 1)]
-                     for variant in ("v2_relu", "v1_sigmoid"))
+    relu, sigmoid = (
+        [accuracy[(variant, seed)] for seed in (0, 1)] for variant in ("v2_relu", "v1_sigmoid")
+    )
     assert on_seeds.test == "t test paired by seed"
     differences = np.subtract(relu, sigmoid)
     if differences[0] == differences[1]:
-        assert on_seeds.check_verdict == "inconclusive" and "no seed-to-seed spread" in on_seeds.reason
+        assert (
+            on_seeds.check_verdict == "inconclusive" and "no seed-to-seed spread" in on_seeds.reason
+        )
     else:
         result = scipy_stats.ttest_rel(relu, sigmoid)
         assert (on_seeds.ci95_low, on_seeds.ci95_high, on_seeds.p_value) == pytest.approx(
-            (*result.confidence_interval(0.95), result.pvalue))
+            (*result.confidence_interval(0.95), result.pvalue)
+        )
 
     # The test images: each image's vote over the two seeds, ties dropped.
     def right(variant):
-        return np.mean([pd.read_csv(study.path(
-            f"results/{dataset}/predictions/{variant}/seed{seed}.csv")).eval("label == predicted")
-            for seed in (0, 1)], axis=0)
+        return np.mean(
+            [
+                pd.read_csv(
+                    study.path(f"results/{dataset}/predictions/{variant}/seed{seed}.csv")
+                ).eval("label == predicted")
+                for seed in (0, 1)
+            ],
+            axis=0,
+        )
 
     votes = right("v2_relu") - right("v1_sigmoid")
     better, worse = int((votes > 0).sum()), int((votes < 0).sum())
@@ -86,8 +103,9 @@ def test_findings_with_two_seeds_test_the_images_and_the_seeds_paired(study, dat
 def test_cross_dataset_figure_and_class_names(study):
     for extension in ("png", "svg"):
         assert study.path(f"results/accuracy_by_dataset.{extension}").stat().st_size > 5000
-    settings = json.loads(study.path(
-        "results/fashion_mnist/settings/plot_predictions/v2_relu.json").read_text())
+    settings = json.loads(
+        study.path("results/fashion_mnist/settings/plot_predictions/v2_relu.json").read_text()
+    )
     assert settings["class_names"][:2] == ["T-shirt/top", "Trouser"]
 
 

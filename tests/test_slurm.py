@@ -13,7 +13,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from clones import Workflow, make_clone, tiny_config
 from project import REPO, TINY_CONFIG
 from test_caching import fingerprints
@@ -26,14 +25,20 @@ DAEMONS = ["munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "runuse
 
 
 def missing_pieces() -> list[str]:
-    missing = [name for name in DAEMONS if not shutil.which(name) and not Path("/usr/sbin", name).exists()]
+    missing = [
+        name for name in DAEMONS if not shutil.which(name) and not Path("/usr/sbin", name).exists()
+    ]
     if missing:
         missing = [f"{', '.join(missing)} (apt-get install slurm-wlm munge, or make slurm-env)"]
     if os.geteuid() != 0:
         missing.append("root (the test cluster runs its daemons as root)")
-    plugin = subprocess.run(
-        [str(SLURM_PYTHON), "-c", "import snakemake_executor_plugin_slurm"], capture_output=True
-    ) if SLURM_PYTHON.exists() else None
+    plugin = (
+        subprocess.run(
+            [str(SLURM_PYTHON), "-c", "import snakemake_executor_plugin_slurm"], capture_output=True
+        )
+        if SLURM_PYTHON.exists()
+        else None
+    )
     if plugin is None or plugin.returncode != 0:
         missing.append(".venv-slurm with snakemake-executor-plugin-slurm (make slurm-env)")
     return missing
@@ -59,16 +64,19 @@ def cluster():
 
 
 def slurm_jobs() -> dict[str, str]:
-    listing = subprocess.run(["squeue", "-t", "all", "-h", "-o", "%i %T"], capture_output=True,
-                             text=True, check=True).stdout
+    listing = subprocess.run(
+        ["squeue", "-t", "all", "-h", "-o", "%i %T"], capture_output=True, text=True, check=True
+    ).stdout
     return dict(line.split() for line in listing.splitlines())
 
 
 def jobs_per_rule(slurm_logs: Path) -> dict[str, str]:
     """{SLURM job id: rule} of the jobs whose logs the executor plugin kept, in
     .snakemake/slurm_logs/rule_<rule>/[<wildcards>/]<job id>.log."""
-    return {path.stem: path.relative_to(slurm_logs).parts[0].removeprefix("rule_")
-            for path in slurm_logs.rglob("*.log")}
+    return {
+        path.stem: path.relative_to(slurm_logs).parts[0].removeprefix("rule_")
+        for path in slurm_logs.rglob("*.log")
+    }
 
 
 def test_the_workflow_runs_through_slurm_with_identical_results(cluster, tmp_path, request):
@@ -84,9 +92,21 @@ def test_the_workflow_runs_through_slurm_with_identical_results(cluster, tmp_pat
     flow.write_config(tiny_config(lecture=True))
     env = os.environ | {"SNAKEMAKE_OUTPUT_CACHE": str(flow.cache)}
     result = subprocess.run(
-        [str(SLURM_PYTHON), "-m", "snakemake", "--profile", "profiles/slurm", "--slurm-no-account",
-         "--configfile", TINY_CONFIG],
-        cwd=flow.directory, env=env, capture_output=True, text=True, timeout=900,
+        [
+            str(SLURM_PYTHON),
+            "-m",
+            "snakemake",
+            "--profile",
+            "profiles/slurm",
+            "--slurm-no-account",
+            "--configfile",
+            TINY_CONFIG,
+        ],
+        cwd=flow.directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
@@ -98,7 +118,9 @@ def test_the_workflow_runs_through_slurm_with_identical_results(cluster, tmp_pat
     planned = Counter(rule for rule, _ in planned_jobs(output) if rule != "all")
     submitted = cluster_rules(REPO / "workflow" / "rules")
     # Each job of a cluster rule was a SLURM job, and no other job was.
-    assert Counter(ran_on_slurm.values()) == {rule: n for rule, n in planned.items() if rule in submitted}
+    assert Counter(ran_on_slurm.values()) == {
+        rule: n for rule, n in planned.items() if rule in submitted
+    }
     assert {"train", "lecture"} <= set(ran_on_slurm.values())
     assert {"fetch", "aggregate", "plot_filters", "render_lecture"} <= set(planned) - submitted
     assert flow.path("results/mnist/lecture/lecture.html").is_file()

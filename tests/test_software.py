@@ -13,12 +13,12 @@ import re
 import shutil
 
 import pytest
-
-from ablation import software
-from ablation.provenance import normalized
 from clones import Workflow
 from project import REPO, VARIANTS
 from workflow_helpers import dry_run, planned_jobs, planned_rules
+
+from ablation import software
+from ablation.provenance import normalized
 
 SCRIPTS = REPO / "workflow" / "scripts"
 TRAIN = SCRIPTS / "train.py"
@@ -37,6 +37,7 @@ build_info = collections.OrderedDict([('cpu_compiler', '/usr/lib/llvm-18/bin/cla
 
 # --- changing what importlib.metadata reports ------------------------------------------
 
+
 def dist_info(folder, name, version, like=None, top_level=None):
     """A ``*.dist-info`` of ``name`` at ``version`` in ``folder``: the metadata
     (requirements included) of installed distribution ``like``, if given."""
@@ -54,10 +55,12 @@ def dist_info(folder, name, version, like=None, top_level=None):
 
 def newer(*modules):
     """The distributions that install ``modules``, each at a new version."""
+
     def write(folder):
         for module in modules:
             name = importlib.metadata.packages_distributions()[module][0]
             dist_info(folder, name, "99.0.0", like=name)
+
     return write
 
 
@@ -65,8 +68,13 @@ def cuda_build(folder):
     """.venv-gpu (make gpu-env) as importlib.metadata sees it: the tensorflow
     distribution at tensorflow-cpu's version with its requirements, its CUDA build
     info, and a CUDA library of its and-cuda extra."""
-    dist_info(folder, "tensorflow", importlib.metadata.version("tensorflow-cpu"),
-              like="tensorflow-cpu", top_level="tensorflow")
+    dist_info(
+        folder,
+        "tensorflow",
+        importlib.metadata.version("tensorflow-cpu"),
+        like="tensorflow-cpu",
+        top_level="tensorflow",
+    )
     build_info = folder / software.BUILD_INFO
     build_info.parent.mkdir(parents=True)
     build_info.write_text(CUDA_BUILD_INFO)
@@ -75,8 +83,13 @@ def cuda_build(folder):
 
 def clear_caches():
     importlib.invalidate_caches()  # importlib.metadata's listings of the path
-    for cached in (software.installed, software.installed_requirements,
-                   software.installed_version, software.providers, software.software):
+    for cached in (
+        software.installed,
+        software.installed_requirements,
+        software.installed_version,
+        software.providers,
+        software.software,
+    ):
         cached.cache_clear()
 
 
@@ -93,8 +106,13 @@ def environment(tmp_path, monkeypatch):
 # --- the requirement closure (pure) ---------------------------------------------------------
 
 INDEX = {
-    "app": ["lib>=1", "not-installed", "windows-only; sys_platform == 'nowhere'",
-            "tester; extra == 'test'", "Plugin_X[fast]"],
+    "app": [
+        "lib>=1",
+        "not-installed",
+        "windows-only; sys_platform == 'nowhere'",
+        "tester; extra == 'test'",
+        "Plugin_X[fast]",
+    ],
     "lib": ["base", "app"],  # a cycle
     "base": [],
     "tester": [],
@@ -105,17 +123,27 @@ INDEX = {
 }
 
 
-@pytest.mark.parametrize("roots, closure", [
-    (["app"], {"app", "lib", "base", "plugin-x", "speedup"}),
-    (["app[test]"], {"app", "lib", "base", "plugin-x", "speedup", "tester"}),
-    (["plugin-x"], {"plugin-x"}),
-    (["not-installed"], set()),
-], ids=["requirements and the extras they ask for", "an extra asked for", "no extras", "not installed"])
+@pytest.mark.parametrize(
+    "roots, closure",
+    [
+        (["app"], {"app", "lib", "base", "plugin-x", "speedup"}),
+        (["app[test]"], {"app", "lib", "base", "plugin-x", "speedup", "tester"}),
+        (["plugin-x"], {"plugin-x"}),
+        (["not-installed"], set()),
+    ],
+    ids=[
+        "requirements and the extras they ask for",
+        "an extra asked for",
+        "no extras",
+        "not installed",
+    ],
+)
 def test_the_requirement_closure(roots, closure):
     assert software.requirement_closure(roots, INDEX.get) == closure
 
 
 # --- this environment ---------------------------------------------------------------------
+
 
 def packages(script, share=False) -> dict:
     return software.software(script, share).get("packages", {})
@@ -123,7 +151,9 @@ def packages(script, share=False) -> dict:
 
 def test_each_job_records_what_its_code_imports_with_all_that_requires():
     training = packages(TRAIN)
-    assert {"tensorflow", "keras", "numpy", "pandas", "h5py", "ml-dtypes", "protobuf"} <= set(training)
+    assert {"tensorflow", "keras", "numpy", "pandas", "h5py", "ml-dtypes", "protobuf"} <= set(
+        training
+    )
     assert training["keras"] == importlib.metadata.version("keras")
     # TensorFlow's version under one name, whichever build installs it.
     assert training["tensorflow"] == importlib.metadata.version(software.providers()["tensorflow"])
@@ -166,10 +196,15 @@ def test_a_gpu_build_is_recorded_unless_shared(environment):
     gpu = software.software(TRAIN, False)
     assert gpu.pop("tensorflow_gpu_build") == {
         "distribution": "tensorflow",
-        "build_info": {"cpu_compiler": "/usr/lib/llvm-18/bin/clang",
-                       "cuda_compute_capabilities": ["sm_60", "sm_70", "sm_80", "sm_89", "compute_90"],
-                       "cuda_version": "12.5.1", "cudnn_version": "9", "is_cuda_build": True,
-                       "is_rocm_build": False, "is_tensorrt_build": False},
+        "build_info": {
+            "cpu_compiler": "/usr/lib/llvm-18/bin/clang",
+            "cuda_compute_capabilities": ["sm_60", "sm_70", "sm_80", "sm_89", "compute_90"],
+            "cuda_version": "12.5.1",
+            "cudnn_version": "9",
+            "is_cuda_build": True,
+            "is_rocm_build": False,
+            "is_tensorrt_build": False,
+        },
         "libraries": {"nvidia-cudnn-cu12": "9.3.0.75"},
     }
     assert gpu == cpu[TRAIN]  # the same versions otherwise
@@ -208,8 +243,13 @@ def test_macos_tensorflow_is_never_taken_for_linux_tensorflow_cpu(environment, m
     """requirements.lock installs ``tensorflow`` (a CPU build) on macOS and
     ``tensorflow-cpu`` on Linux x86-64, at one version: the platform keeps them apart."""
     linux = software.software(TRAIN, False)
-    dist_info(environment, "tensorflow", importlib.metadata.version(software.providers()["tensorflow"]),
-              like=software.providers()["tensorflow"], top_level="tensorflow")
+    dist_info(
+        environment,
+        "tensorflow",
+        importlib.metadata.version(software.providers()["tensorflow"]),
+        like=software.providers()["tensorflow"],
+        top_level="tensorflow",
+    )
     build_info = environment / software.BUILD_INFO
     build_info.parent.mkdir(parents=True)
     build_info.write_text(CUDA_BUILD_INFO.replace("True", "False"))
@@ -229,14 +269,17 @@ def test_the_locks_agree_on_what_the_trainings_import():
     .venv-gpu have the same versions of everything the training imports."""
     from ablation.provenance import locked_versions
 
-    cpu, gpu = (locked_versions((REPO / lock).read_text())
-                for lock in ("requirements.lock", "requirements-gpu.lock"))
+    cpu, gpu = (
+        locked_versions((REPO / lock).read_text())
+        for lock in ("requirements.lock", "requirements-gpu.lock")
+    )
     training = set(packages(TRAIN)) - {"tensorflow"}
     assert {name: cpu.get(name) for name in training} == {name: gpu.get(name) for name in training}
     assert cpu["tensorflow-cpu"] == gpu["tensorflow"]
 
 
 # --- what a dry run plans on a built tiny study --------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def built(base, tmp_path_factory):
@@ -251,17 +294,23 @@ def dry_run_in(flow, folder, *args) -> str:
 
 
 def trained(output):
-    return sorted(wildcards["variant"] for rule, wildcards in planned_jobs(output) if rule == "train")
+    return sorted(
+        wildcards["variant"] for rule, wildcards in planned_jobs(output) if rule == "train"
+    )
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("change, planned", [
-    (newer("tensorflow"), "every training"),
-    (newer("keras"), "every training"),
-    (newer("numpy"), "every training, and normalize"),
-    (newer("matplotlib"), "the figures and the lecture"),
-    (newer("pytest", "snakefmt"), "nothing"),
-], ids=["tensorflow", "keras", "numpy", "matplotlib", "pytest and snakefmt"])
+@pytest.mark.parametrize(
+    "change, planned",
+    [
+        (newer("tensorflow"), "every training"),
+        (newer("keras"), "every training"),
+        (newer("numpy"), "every training, and normalize"),
+        (newer("matplotlib"), "the figures and the lecture"),
+        (newer("pytest", "snakefmt"), "nothing"),
+    ],
+    ids=["tensorflow", "keras", "numpy", "matplotlib", "pytest and snakefmt"],
+)
 def test_a_new_version_reruns_what_imports_it(built, tmp_path, change, planned):
     """docs/caching.md, "Which changes rerun what"."""
     change(tmp_path)
@@ -302,7 +351,9 @@ def test_a_training_made_on_another_platform_is_never_restored_here(built, tmp_p
     package plans to run, as its settings file, and so its cache key, differ."""
     other = tmp_path / "aarch64"
     other.mkdir()
-    (other / "sitecustomize.py").write_text('import platform\nplatform.machine = lambda: "aarch64"\n')
+    (other / "sitecustomize.py").write_text(
+        'import platform\nplatform.machine = lambda: "aarch64"\n'
+    )
     settings = built.path("results/mnist/settings/train/0-v1_sigmoid.json")
     assert "Nothing to be done" in dry_run(built)  # writes this platform's settings again
     here = json.loads(settings.read_text())
@@ -315,4 +366,3 @@ def test_a_training_made_on_another_platform_is_never_restored_here(built, tmp_p
     assert here["software"].pop("platform")["machine"] != "aarch64"
     assert there == here
     assert "Nothing to be done" in dry_run(built)  # back here, nothing reruns
-

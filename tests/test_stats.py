@@ -33,8 +33,12 @@ def write_run(directory, variant, seed, accuracies, losses, split="test"):
     sidecar = directory / f"{variant}-{seed}.json"
     sidecar.write_text(
         json.dumps(
-            {"epoch_seconds": [1.5] * len(losses), "parameters": 100, "data_sha256": "ab" * 32,
-             "sha256": {"history": file_sha256(history)}}
+            {
+                "epoch_seconds": [1.5] * len(losses),
+                "parameters": 100,
+                "data_sha256": "ab" * 32,
+                "sha256": {"history": file_sha256(history)},
+            }
         )
     )
     return {"variant": variant, "seed": seed, "history": history, "provenance": sidecar}
@@ -43,17 +47,24 @@ def write_run(directory, variant, seed, accuracies, losses, split="test"):
 def test_a_history_that_differs_from_its_record_is_refused(tmp_path):
     run = write_run(tmp_path, "base", 0, [0.5, 0.80], [1.0, 0.5])
     run["history"].write_text(run["history"].read_text().replace("0.8", "0.9"))
-    with pytest.raises(DamagedOutput, match=r"base-0.csv is damaged: .* recorded .* in .*base-0.json"):
+    with pytest.raises(
+        DamagedOutput, match=r"base-0.csv is damaged: .* recorded .* in .*base-0.json"
+    ):
         collect_histories("mnist", [run])
 
 
 def test_a_history_with_the_names_of_another_version_is_refused(tmp_path):
     """Test-set numbers were once called val_*: such a history, restored from
     somewhere, must not mix its names into the tables."""
-    runs = [write_run(tmp_path, "base", 0, [0.8], [0.5]),
-            write_run(tmp_path, "old", 0, [0.9], [0.4], split="val")]
-    with pytest.raises(ValueError, match=r"old-0.csv: columns epoch,loss,accuracy,val_loss,"
-                                         r"val_accuracy, but a training writes .*test_accuracy"):
+    runs = [
+        write_run(tmp_path, "base", 0, [0.8], [0.5]),
+        write_run(tmp_path, "old", 0, [0.9], [0.4], split="val"),
+    ]
+    with pytest.raises(
+        ValueError,
+        match=r"old-0.csv: columns epoch,loss,accuracy,val_loss,"
+        r"val_accuracy, but a training writes .*test_accuracy",
+    ):
         collect_histories("mnist", runs)
 
 
@@ -71,8 +82,17 @@ def runs(tmp_path):
 def test_histories_are_long_and_tidy(runs):
     histories = collect_histories("mnist", runs)
     assert list(histories.columns) == [
-        "dataset", "variant", "seed", "epoch", "loss", "accuracy", "test_loss",
-        "test_accuracy", "seconds", "parameters", "data_sha256",
+        "dataset",
+        "variant",
+        "seed",
+        "epoch",
+        "loss",
+        "accuracy",
+        "test_loss",
+        "test_accuracy",
+        "seconds",
+        "parameters",
+        "data_sha256",
     ]
     assert len(histories) == 10
     assert set(histories["dataset"]) == {"mnist"}
@@ -103,7 +123,10 @@ def test_welch_interval_matches_scipy_and_a_hand_computation():
 
 
 def test_one_seed_gives_no_interval_and_says_why(tmp_path):
-    runs = [write_run(tmp_path, "base", 0, [0.8], [0.5]), write_run(tmp_path, "other", 0, [0.9], [0.4])]
+    runs = [
+        write_run(tmp_path, "base", 0, [0.8], [0.5]),
+        write_run(tmp_path, "other", 0, [0.9], [0.4]),
+    ]
     table = compare_with_baseline(collect_histories("mnist", runs), "base")
     row = table.iloc[0]
     assert row["mean_difference"] == pytest.approx(0.1)

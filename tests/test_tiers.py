@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from project import SNAKEMAKE
 from subprocess_guard import runs_the_workflow
 

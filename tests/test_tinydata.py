@@ -2,7 +2,6 @@
 and its config names that data by its hashes, so neither can drift."""
 
 import yaml
-
 from project import TEST_CONFIG, TEST_DATA
 from tinydata import write_tiny_dataset
 

@@ -15,17 +15,23 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
-
-from ablation.config import variant_specs
-from ablation.splits import save_split
 from project import default_config
 from tinydata import tiny_images
 from workflow_helpers import curves_of, hparams_dashboard, tensorboard_hparams, tensorboard_scalars
 
+from ablation.config import variant_specs
+from ablation.splits import save_split
+
 SPEC = variant_specs(default_config())["v2_relu"]
 DATASET = {"name": "mnist", "digest": "0" * 64, "num_classes": 10}
-SETTINGS = {"epochs": 1, "batch_size": 32, "learning_rate": 0.001, "threads": 2,
-            "train_subset": 0, "fast": False}
+SETTINGS = {
+    "epochs": 1,
+    "batch_size": 32,
+    "learning_rate": 0.001,
+    "threads": 2,
+    "train_subset": 0,
+    "fast": False,
+}
 # A metrics row no training produces: it shows which epochs came from a checkpoint.
 PLANTED = {"epoch": 1, "loss": 99.0, "accuracy": 0.0, "test_loss": 99.0, "test_accuracy": 0.0}
 # Curve points that a killed earlier attempt left behind: a value no training produces.
@@ -55,8 +61,9 @@ def worker():
         yield pool
 
 
-def train_in_worker(directory, train_path, test_path, settings, checkpoint_settings=None,
-                    allow_nondeterminism=False) -> dict:
+def train_in_worker(
+    directory, train_path, test_path, settings, checkpoint_settings=None, allow_nondeterminism=False
+) -> dict:
     """Runs in the worker: place a checkpoint after epoch 1 (saved under
     ``checkpoint_settings``) and stale TensorBoard points for epochs 1 and 2 if
     asked, train into ``directory``, and return the log messages and the
@@ -77,8 +84,13 @@ def train_in_worker(directory, train_path, test_path, settings, checkpoint_setti
         disable_op_determinism()
     checkpoint_dir = directory / "checkpoint"
     if checkpoint_settings is not None:
-        identity = {"spec": SPEC, "settings": checkpoint_settings, "seed": 0,
-                    "data": DATASET["digest"], "columns": ["epoch", *METRICS]}
+        identity = {
+            "spec": SPEC,
+            "settings": checkpoint_settings,
+            "seed": 0,
+            "data": DATASET["digest"],
+            "columns": ["epoch", *METRICS],
+        }
         # Building a model runs TensorFlow's first op: the thread pools must be set before.
         training.configure_tensorflow(0, settings["threads"])
         model = training.build_compiled_model(SPEC, checkpoint_settings, (28, 28, 1), 10)
@@ -104,12 +116,19 @@ def train_in_worker(directory, train_path, test_path, settings, checkpoint_setti
     training.log.setLevel(logging.INFO)
     training.build_compiled_model = build_and_record
     try:
-        training.train(spec=SPEC, settings=settings, seed=0, dataset=DATASET,
-                       train_path=train_path, evaluation_path=test_path,
-                       evaluation_split="test",
-                       checkpoint_dir=checkpoint_dir, tensorboard_dir=directory / "tensorboard",
-                       outputs=outputs(directory),
-                       source_directory=directory)
+        training.train(
+            spec=SPEC,
+            settings=settings,
+            seed=0,
+            dataset=DATASET,
+            train_path=train_path,
+            evaluation_path=test_path,
+            evaluation_split="test",
+            checkpoint_dir=checkpoint_dir,
+            tensorboard_dir=directory / "tensorboard",
+            outputs=outputs(directory),
+            source_directory=directory,
+        )
     finally:
         training.build_compiled_model = build
         training.log.removeHandler(handler)
@@ -117,8 +136,11 @@ def train_in_worker(directory, train_path, test_path, settings, checkpoint_setti
 
 
 def outputs(directory) -> dict:
-    return {"model": directory / "seed0.keras", "history": directory / "seed0.csv",
-            "provenance": directory / "seed0.json"}
+    return {
+        "model": directory / "seed0.keras",
+        "history": directory / "seed0.csv",
+        "provenance": directory / "seed0.json",
+    }
 
 
 def run(worker, tmp_path, name, train_path, test_path, settings, **options) -> dict:
@@ -126,8 +148,9 @@ def run(worker, tmp_path, name, train_path, test_path, settings, **options) -> d
     TensorBoard curves and HParams sessions."""
     directory = tmp_path / name
     directory.mkdir()
-    result = worker.submit(train_in_worker, directory, train_path, test_path, settings,
-                           **options).result()
+    result = worker.submit(
+        train_in_worker, directory, train_path, test_path, settings, **options
+    ).result()
     files = outputs(directory)
     return result | {
         "history": files["history"].read_bytes(),
@@ -139,8 +162,14 @@ def run(worker, tmp_path, name, train_path, test_path, settings, **options) -> d
 
 
 def test_train_subset_trains_on_exactly_the_first_n_examples(worker, data, tmp_path):
-    subset = run(worker, tmp_path, "subset", data / "train.npz", data / "test.npz",
-                 SETTINGS | {"train_subset": 60})
+    subset = run(
+        worker,
+        tmp_path,
+        "subset",
+        data / "train.npz",
+        data / "test.npz",
+        SETTINGS | {"train_subset": 60},
+    )
     alone = run(worker, tmp_path, "alone", data / "first60.npz", data / "test.npz", SETTINGS)
     assert subset["provenance"]["train_examples"] == alone["provenance"]["train_examples"] == 60
     # Deterministic training: the same 60 examples in the same order give the same bits.
@@ -148,8 +177,15 @@ def test_train_subset_trains_on_exactly_the_first_n_examples(worker, data, tmp_p
 
 
 def test_fast_trains_with_xla_and_finite_metrics(worker, data, tmp_path):
-    result = run(worker, tmp_path, "fast", data / "train.npz", data / "test.npz",
-                 SETTINGS | {"fast": True}, allow_nondeterminism=True)
+    result = run(
+        worker,
+        tmp_path,
+        "fast",
+        data / "train.npz",
+        data / "test.npz",
+        SETTINGS | {"fast": True},
+        allow_nondeterminism=True,
+    )
     assert result["jit_compile"] == [True]
     (row,) = result["rows"]
     assert row["epoch"] == 1 and all(math.isfinite(value) for value in row.values())
@@ -165,9 +201,15 @@ def test_the_numbers_on_the_evaluation_data_are_named_after_its_split(worker, da
 
 
 def test_a_checkpoint_of_other_settings_is_discarded(worker, data, tmp_path):
-    result = run(worker, tmp_path, "other", data / "train.npz", data / "test.npz",
-                 SETTINGS | {"epochs": 2},
-                 checkpoint_settings=SETTINGS | {"epochs": 2, "learning_rate": 0.01})
+    result = run(
+        worker,
+        tmp_path,
+        "other",
+        data / "train.npz",
+        data / "test.npz",
+        SETTINGS | {"epochs": 2},
+        checkpoint_settings=SETTINGS | {"epochs": 2, "learning_rate": 0.01},
+    )
     assert any("starting over" in message for message in result["log"])
     history = result["rows"]
     assert [row["epoch"] for row in history] == [1, 2] and history[0]["loss"] != PLANTED["loss"]
@@ -178,8 +220,15 @@ def test_a_checkpoint_of_other_settings_is_discarded(worker, data, tmp_path):
 
 def test_a_checkpoint_of_the_same_job_is_resumed(worker, data, tmp_path):
     settings = SETTINGS | {"epochs": 2}
-    result = run(worker, tmp_path, "same", data / "train.npz", data / "test.npz", settings,
-                 checkpoint_settings=settings)
+    result = run(
+        worker,
+        tmp_path,
+        "same",
+        data / "train.npz",
+        data / "test.npz",
+        settings,
+        checkpoint_settings=settings,
+    )
     assert "resuming v2_relu seed 0 after epoch 1" in result["log"]
     history = result["rows"]
     assert history[0] == PLANTED and history[1]["epoch"] == 2
@@ -195,17 +244,41 @@ def test_the_hparams_dashboard_lists_each_training_with_its_settings_and_final_n
     worker, data, tmp_path
 ):
     """What `tensorboard --logdir` shows in its HParams tab, asked of the plugin itself."""
-    two_epochs = run(worker, tmp_path, "two_epochs", data / "train.npz", data / "test.npz",
-                     SETTINGS | {"epochs": 2})
-    faster = run(worker, tmp_path, "faster", data / "train.npz", data / "test.npz",
-                 SETTINGS | {"learning_rate": 0.01})
+    two_epochs = run(
+        worker,
+        tmp_path,
+        "two_epochs",
+        data / "train.npz",
+        data / "test.npz",
+        SETTINGS | {"epochs": 2},
+    )
+    faster = run(
+        worker,
+        tmp_path,
+        "faster",
+        data / "train.npz",
+        data / "test.npz",
+        SETTINGS | {"learning_rate": 0.01},
+    )
     settings = {
-        "variant": "v2_relu", "seed": 0, "dataset": "mnist", "evaluation": "test",
-        "model.activation": "relu", "model.pooling": "avg", "model.conv": True,
-        "model.conv_filters": "[6, 16]", "model.conv_padding": '["same", "valid"]',
-        "model.kernel_size": 3, "model.pool_size": 2, "model.dense_units": "[120, 84]",
-        "training.epochs": 2, "training.batch_size": 32, "training.learning_rate": 0.001,
-        "training.threads": 2, "training.train_subset": 0, "training.fast": False,
+        "variant": "v2_relu",
+        "seed": 0,
+        "dataset": "mnist",
+        "evaluation": "test",
+        "model.activation": "relu",
+        "model.pooling": "avg",
+        "model.conv": True,
+        "model.conv_filters": "[6, 16]",
+        "model.conv_padding": '["same", "valid"]',
+        "model.kernel_size": 3,
+        "model.pool_size": 2,
+        "model.dense_units": "[120, 84]",
+        "training.epochs": 2,
+        "training.batch_size": 32,
+        "training.learning_rate": 0.001,
+        "training.threads": 2,
+        "training.train_subset": 0,
+        "training.fast": False,
     }
 
     def final(result):

@@ -4,7 +4,6 @@ import shutil
 
 import pandas as pd
 import pytest
-
 from project import TINY_CONFIG
 from workflow_helpers import dry_run, planned_jobs
 
@@ -16,14 +15,26 @@ def test_every_final_target_exists_and_is_well_formed(base):
     results = base.path("results/mnist")
     histories = pd.read_csv(results / "histories.csv")
     assert list(histories.columns) == [
-        "dataset", "variant", "seed", "epoch", "loss", "accuracy", "test_loss",
-        "test_accuracy", "seconds", "parameters", "data_sha256",
+        "dataset",
+        "variant",
+        "seed",
+        "epoch",
+        "loss",
+        "accuracy",
+        "test_loss",
+        "test_accuracy",
+        "seconds",
+        "parameters",
+        "data_sha256",
     ]
     assert sorted(histories["variant"]) == VARIANTS and set(histories["epoch"]) == {1}
     summary = pd.read_csv(results / "summary.csv")
     assert list(summary["variant"]) == VARIANTS
     assert summary.set_index("variant")["parameters"].to_dict() == {
-        "v1_sigmoid": 81194, "v2_relu": 81194, "v3_no_pooling": 1309994, "v4_no_conv": 17014,
+        "v1_sigmoid": 81194,
+        "v2_relu": 81194,
+        "v3_no_pooling": 1309994,
+        "v4_no_conv": 17014,
     }
     assert (results / "comparisons.csv").read_text().count("no interval") == 3
     for variant in VARIANTS:
@@ -39,8 +50,13 @@ def test_every_final_target_exists_and_is_well_formed(base):
 
 
 def test_no_filter_target_for_a_variant_without_conv_layers(base):
-    result = base.run("-n", "results/mnist/figures/filters/v4_no_conv.png",
-                      "--configfile", TINY_CONFIG, check=False)
+    result = base.run(
+        "-n",
+        "results/mnist/figures/filters/v4_no_conv.png",
+        "--configfile",
+        TINY_CONFIG,
+        check=False,
+    )
     assert result.returncode != 0
     assert "MissingRuleException" in result.output
 
@@ -49,7 +65,9 @@ def test_models_load_in_safe_mode_and_predict_like_the_csv(base):
     import keras
     import numpy as np
 
-    model = keras.models.load_model(base.path("results/mnist/models/v2_relu/seed0.keras"), safe_mode=True)
+    model = keras.models.load_model(
+        base.path("results/mnist/models/v2_relu/seed0.keras"), safe_mode=True
+    )
     with np.load(base.path("results/mnist/data/test.npz"), allow_pickle=False) as test:
         predicted = model.predict(test["images"], verbose=0).argmax(axis=1)
     table = pd.read_csv(base.path("results/mnist/predictions/v2_relu/seed0.csv"))
@@ -62,14 +80,23 @@ def test_second_run_does_nothing(base):
 
 def test_one_variant_rebuilds_alone(base):
     shutil.rmtree(base.path("results/mnist/models/v2_relu"))
-    output = base.run("--cores", "2", "results/mnist/models/v2_relu/seed0.keras",
-                      "--configfile", TINY_CONFIG).output
-    assert [(rule, jobs.get("variant")) for rule, jobs in planned_jobs(output)] == [("train", "v2_relu")]
+    output = base.run(
+        "--cores", "2", "results/mnist/models/v2_relu/seed0.keras", "--configfile", TINY_CONFIG
+    ).output
+    assert [(rule, jobs.get("variant")) for rule, jobs in planned_jobs(output)] == [
+        ("train", "v2_relu")
+    ]
 
 
 def test_html_report(base):
     base.run("--configfile", TINY_CONFIG, "--report", "results/report.html")
     html = base.path("results/report.html").read_text()
     assert len(html) > 100_000
-    for name in ("loss_comparison.png", "summary.csv", "seed0.json", "v1_sigmoid.png", "lecture.html"):
+    for name in (
+        "loss_comparison.png",
+        "summary.csv",
+        "seed0.json",
+        "v1_sigmoid.png",
+        "lecture.html",
+    ):
         assert name in html

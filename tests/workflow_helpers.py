@@ -4,7 +4,6 @@ import hashlib
 import re
 
 import numpy as np
-
 from project import TINY_CONFIG
 
 JOB_START = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
@@ -46,7 +45,10 @@ def curves_of(history) -> dict[str, list[tuple[int, float]]]:
     """The TensorBoard points that a history (a frame of epoch and metric columns)
     calls for: one per epoch and metric, as float32 like TensorBoard stores them."""
     return {
-        name: [(int(epoch), float(np.float32(value))) for epoch, value in zip(history["epoch"], history[name])]
+        name: [
+            (int(epoch), float(np.float32(value)))
+            for epoch, value in zip(history["epoch"], history[name])
+        ]
         for name in ["loss", "accuracy", "test_loss", "test_accuracy"]
     }
 
@@ -76,8 +78,10 @@ def tensorboard_scalars(directory) -> dict[str, list[tuple[int, float]]]:
 
     accumulator, plugins = tensorboard_events(directory)
     return {
-        tag: [(event.step, tensor_util.make_ndarray(event.tensor_proto).item())
-              for event in accumulator.Tensors(tag)]
+        tag: [
+            (event.step, tensor_util.make_ndarray(event.tensor_proto).item())
+            for event in accumulator.Tensors(tag)
+        ]
         for tag in plugins.get("scalars", [])
     }
 
@@ -95,8 +99,10 @@ def tensorboard_hparams(directory) -> list[dict]:
         data = plugin_data_pb2.HParamsPluginData.FromString(content)
         if tag == metadata.SESSION_START_INFO_TAG:
             sessions += [
-                {name: json_format.MessageToDict(value)
-                 for name, value in data.session_start_info.hparams.items()}
+                {
+                    name: json_format.MessageToDict(value)
+                    for name, value in data.session_start_info.hparams.items()
+                }
                 for _ in accumulator.Tensors(tag)
             ]
     return sessions
@@ -121,25 +127,34 @@ def hparams_dashboard(logdir) -> dict[str, dict]:
     multiplexer = plugin_event_multiplexer.EventMultiplexer()
     multiplexer.AddRunsFromDirectory(str(logdir))
     multiplexer.Reload()
-    plugin = hparams_plugin.HParamsPlugin(base_plugin.TBContext(
-        logdir=str(logdir),
-        data_provider=data_provider.MultiplexerDataProvider(multiplexer, str(logdir)),
-        multiplexer=multiplexer,
-    ))
+    plugin = hparams_plugin.HParamsPlugin(
+        base_plugin.TBContext(
+            logdir=str(logdir),
+            data_provider=data_provider.MultiplexerDataProvider(multiplexer, str(logdir)),
+            multiplexer=multiplexer,
+        )
+    )
     route = plugin.get_plugin_apps()["/session_groups"]
 
     def app(environ, start_response):
         context.set_in_environ(environ, context.RequestContext())
         return route(environ, start_response)
 
-    request = {"experimentName": "", "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"],
-               "colParams": [], "startIndex": 0, "sliceSize": 1000}
+    request = {
+        "experimentName": "",
+        "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"],
+        "colParams": [],
+        "startIndex": 0,
+        "sliceSize": 1000,
+    }
     response = werkzeug.test.Client(app).post("/", json=request)
     assert response.status_code == 200, response.get_data(as_text=True)
     return {
         session["name"]: {
             "hparams": group["hparams"],
-            "metrics": {metric["name"]["tag"]: metric["value"] for metric in session["metricValues"]},
+            "metrics": {
+                metric["name"]["tag"]: metric["value"] for metric in session["metricValues"]
+            },
         }
         for group in response.get_json()["sessionGroups"]
         for session in group["sessions"]
@@ -164,5 +179,4 @@ def rules_that_run(rules_folder) -> dict[str, str]:
 
 def cluster_rules(rules_folder) -> set[str]:
     """The rules whose jobs a cluster executor submits: those not `localrule: True`."""
-    return {name for name, body in rules_that_run(rules_folder).items()
-            if not LOCAL.search(body)}
+    return {name for name, body in rules_that_run(rules_folder).items() if not LOCAL.search(body)}

@@ -34,8 +34,16 @@ def layer_plan(spec: dict, num_classes: int) -> list[Layer]:
     stages = zip(spec["conv_filters"], spec["conv_padding"])
     for stage, (filters, padding) in enumerate(stages, start=1):
         if spec["conv"]:
-            plan.append(Layer(f"conv{stage}", "conv", filters, spec["kernel_size"], padding,
-                              spec["activation"]))
+            plan.append(
+                Layer(
+                    f"conv{stage}",
+                    "conv",
+                    filters,
+                    spec["kernel_size"],
+                    padding,
+                    spec["activation"],
+                )
+            )
         if spec["pooling"] != "none":
             plan.append(Layer(f"pool{stage}", "pool", spec["pool_size"], pooling=spec["pooling"]))
     plan.append(Layer("flatten", "flatten"))

@@ -34,8 +34,9 @@ def cache_links(results_dir, cache_dir) -> dict[Path, Path]:
 
 def remove_dangling_links(results_dir, cache_dir) -> list[Path]:
     """Remove the links whose cache entry is gone; return them."""
-    dangling = [link for link, entry in cache_links(results_dir, cache_dir).items()
-                if not entry.exists()]
+    dangling = [
+        link for link, entry in cache_links(results_dir, cache_dir).items() if not entry.exists()
+    ]
     for link in dangling:
         link.unlink()
     return dangling

@@ -30,8 +30,9 @@ def training_identity(config: dict, specs: dict, variant: str, seed) -> dict:
     }
 
 
-def training_cost(spec: dict, source: dict, epochs: int, train_subset: int = 0,
-                  validation_size: int = 0) -> float:
+def training_cost(
+    spec: dict, source: dict, epochs: int, train_subset: int = 0, validation_size: int = 0
+) -> float:
     """A training's multiply-accumulates, in millions: the variant's forward pass per
     example times the training examples and the epochs (a training job's priority)."""
     examples = source["train_size"] - validation_size
@@ -95,7 +96,9 @@ def check_config(config: dict) -> None:
         for index, mirror in enumerate(source["mirrors"]):
             check_mirror(mirror, f"data.sources.{dataset}.mirrors[{index}]")
         check_validation_size(config.get("tuning"), dataset, source["train_size"])
-        indices = [("prediction_indices", index) for index in config["report"]["prediction_indices"]]
+        indices = [
+            ("prediction_indices", index) for index in config["report"]["prediction_indices"]
+        ]
         for key, index in indices + [("lecture_sample", config["report"]["lecture_sample"])]:
             if index >= source["test_size"]:
                 raise ConfigError(
@@ -122,36 +125,50 @@ def check_findings(config: dict) -> None:
         for role, named in (("variant", [finding["variant"]]), ("reference", references(finding))):
             for variant in named:
                 if variant not in variants:
-                    refuse(role, f"names {variant!r}, which is not a variant of this study "
-                                 f"({', '.join(variants)}); fix the name, add the variant under "
-                                 "variants, or leave the finding out (a config that trains fewer "
-                                 "variants declares its own findings: list)")
+                    refuse(
+                        role,
+                        f"names {variant!r}, which is not a variant of this study "
+                        f"({', '.join(variants)}); fix the name, add the variant under "
+                        "variants, or leave the finding out (a config that trains fewer "
+                        "variants declares its own findings: list)",
+                    )
         if finding["variant"] in references(finding):
             refuse("reference", "compares a variant with itself; name another variant")
         expect, measure = finding["expect"], finding["measure"]
         rule = EXPECTATIONS[expect]
         if measure not in rule.measures:
-            refuse("expect", f"expects {expect}, which does not fit measure {measure}; "
-                             f"{expect} fits {' or '.join(rule.measures)}")
+            refuse(
+                "expect",
+                f"expects {expect}, which does not fit measure {measure}; "
+                f"{expect} fits {' or '.join(rule.measures)}",
+            )
         for key in rule.needs:
             if key not in finding:
                 refuse(key, f"expects {expect}, which needs {key}; add it (config/README.md)")
         given = [key for key in rule.one_of if key in finding]
         if rule.one_of and len(given) != 1:
-            refuse(given[-1] if given else rule.one_of[0],
-                   f"expects {expect}, which compares with exactly one of "
-                   f"{' or '.join(rule.one_of)}; give one of them")
+            refuse(
+                given[-1] if given else rule.one_of[0],
+                f"expects {expect}, which compares with exactly one of "
+                f"{' or '.join(rule.one_of)}; give one of them",
+            )
         for key in PARAMETERS:
             if key in finding and key not in rule.takes():
                 refuse(key, f"expects {expect}, which takes no {key}; remove it")
         epoch = finding.get("epoch", LAST)
         if epoch != LAST and not (isinstance(epoch, int) and 1 <= epoch <= epochs):
-            refuse("epoch", f"reads epoch {epoch!r}, but the study trains epochs 1 to {epochs} "
-                            f"(training.epochs); use one of them, or {LAST}")
+            refuse(
+                "epoch",
+                f"reads epoch {epoch!r}, but the study trains epochs 1 to {epochs} "
+                f"(training.epochs); use one of them, or {LAST}",
+            )
         for dataset in finding.get("datasets", []):
             if dataset not in config["data"]["sources"]:
-                refuse("datasets", f"names {dataset!r}, which has no entry under data.sources; "
-                                   f"known: {sorted(config['data']['sources'])}")
+                refuse(
+                    "datasets",
+                    f"names {dataset!r}, which has no entry under data.sources; "
+                    f"known: {sorted(config['data']['sources'])}",
+                )
 
 
 def check_validation_size(tuning: dict | None, dataset: str, train_size: int) -> None:

@@ -134,4 +134,3 @@ def fetch(
     destination.parent.mkdir(parents=True, exist_ok=True)
     with replaced(destination) as partial:
         partial.write_bytes(compressed)
-

@@ -50,10 +50,17 @@ def images_against_images(correct, correct_against) -> dict:
 
     votes = np.mean(correct, axis=0) - np.mean(correct_against, axis=0)
     better, worse = int((votes > 0).sum()), int((votes < 0).sum())
-    test = ONE_SEED_EACH if len(correct) == len(correct_against) == 1 else (
-        "McNemar's exact test on each image's vote over the seeds")
-    row = {"test": test, "covers": IMAGES, "images": better + worse,
-           "difference": float(votes.mean())}
+    test = (
+        ONE_SEED_EACH
+        if len(correct) == len(correct_against) == 1
+        else ("McNemar's exact test on each image's vote over the seeds")
+    )
+    row = {
+        "test": test,
+        "covers": IMAGES,
+        "images": better + worse,
+        "difference": float(votes.mean()),
+    }
     if better + worse == 0:
         return row | {"cannot_judge": "the two agree on every test image"}
     if np.all(np.isin(votes, (-1, 0, 1))):
@@ -63,11 +70,16 @@ def images_against_images(correct, correct_against) -> dict:
     else:
         interval = stats.ttest_1samp(votes, 0.0).confidence_interval(CONFIDENCE)
     result = mcnemar([[0, better], [worse, 0]], exact=True)
-    return row | {"ci_low": float(interval[0]), "ci_high": float(interval[1]),
-                  "p_value": float(result.pvalue),
-                  "detail": (f"right on {better} images where the other is wrong, wrong on "
-                             f"{worse} where it is right" if test == ONE_SEED_EACH else
-                             f"more of its seeds right on {better} images, fewer on {worse}")}
+    return row | {
+        "ci_low": float(interval[0]),
+        "ci_high": float(interval[1]),
+        "p_value": float(result.pvalue),
+        "detail": (
+            f"right on {better} images where the other is wrong, wrong on {worse} where it is right"
+            if test == ONE_SEED_EACH
+            else f"more of its seeds right on {better} images, fewer on {worse}"
+        ),
+    }
 
 
 def images_against_number(correct, value: float) -> dict:
@@ -83,14 +95,22 @@ def images_against_number(correct, value: float) -> dict:
     intervals = [result.proportion_ci(CONFIDENCE, method="exact") for result in results]
     accuracies = [result.statistic for result in results]
     one_side = all(accuracy > value for accuracy in accuracies) or all(
-        accuracy < value for accuracy in accuracies)
-    test = ("exact binomial test" if len(results) == 1
-            else "exact binomial test of every seed (intersection-union)")
-    return {"test": test, "covers": IMAGES, "images": len(correct[0]),
-            "difference": mean(accuracies) - value,
-            "ci_low": min(interval.low for interval in intervals) - value,
-            "ci_high": max(interval.high for interval in intervals) - value,
-            "p_value": float(max(result.pvalue for result in results)) if one_side else 1.0}
+        accuracy < value for accuracy in accuracies
+    )
+    test = (
+        "exact binomial test"
+        if len(results) == 1
+        else "exact binomial test of every seed (intersection-union)"
+    )
+    return {
+        "test": test,
+        "covers": IMAGES,
+        "images": len(correct[0]),
+        "difference": mean(accuracies) - value,
+        "ci_low": min(interval.low for interval in intervals) - value,
+        "ci_high": max(interval.high for interval in intervals) - value,
+        "p_value": float(max(result.pvalue for result in results)) if one_side else 1.0,
+    }
 
 
 def seeds_against_seeds(sample: dict, against: dict) -> dict:
@@ -103,35 +123,51 @@ def seeds_against_seeds(sample: dict, against: dict) -> dict:
     if paired:
         seeds = sorted(sample)
         differences = [sample[seed] - against[seed] for seed in seeds]
-        row = {"test": "t test paired by seed", "covers": SEEDS,
-               "difference": sum(differences) / len(differences)}
+        row = {
+            "test": "t test paired by seed",
+            "covers": SEEDS,
+            "difference": sum(differences) / len(differences),
+        }
         if agree_to_rounding(differences):
             return row | no_spread(f"the {len(seeds)} seeds' differences agree to rounding")
-        result = stats.ttest_rel([sample[seed] for seed in seeds],
-                                 [against[seed] for seed in seeds])
+        result = stats.ttest_rel(
+            [sample[seed] for seed in seeds], [against[seed] for seed in seeds]
+        )
     else:
-        row = {"test": "Welch's t test (the variants' seeds differ)", "covers": SEEDS,
-               "difference": mean(sample.values()) - mean(against.values())}
+        row = {
+            "test": "Welch's t test (the variants' seeds differ)",
+            "covers": SEEDS,
+            "difference": mean(sample.values()) - mean(against.values()),
+        }
         if agree_to_rounding(sample.values()) and agree_to_rounding(against.values()):
             return row | no_spread("each variant's seeds agree to rounding")
         result = stats.ttest_ind(list(sample.values()), list(against.values()), equal_var=False)
     interval = result.confidence_interval(CONFIDENCE)
-    return row | {"ci_low": float(interval.low), "ci_high": float(interval.high),
-                  "p_value": float(result.pvalue)}
+    return row | {
+        "ci_low": float(interval.low),
+        "ci_high": float(interval.high),
+        "p_value": float(result.pvalue),
+    }
 
 
 def seeds_against_number(sample: dict, value: float) -> dict:
     """Per-seed numbers of one variant against ``value``: the one-sample t test."""
     from scipy import stats
 
-    row = {"test": "one-sample t test", "covers": SEEDS,
-           "difference": mean(sample.values()) - value}
+    row = {
+        "test": "one-sample t test",
+        "covers": SEEDS,
+        "difference": mean(sample.values()) - value,
+    }
     if agree_to_rounding(sample.values()):
         return row | no_spread(f"the {len(sample)} seeds agree to rounding")
     result = stats.ttest_1samp(list(sample.values()), value)
     interval = result.confidence_interval(CONFIDENCE)
-    return row | {"ci_low": float(interval.low) - value, "ci_high": float(interval.high) - value,
-                  "p_value": float(result.pvalue)}
+    return row | {
+        "ci_low": float(interval.low) - value,
+        "ci_high": float(interval.high) - value,
+        "p_value": float(result.pvalue),
+    }
 
 
 def no_spread(why: str) -> dict:

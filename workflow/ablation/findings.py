@@ -17,7 +17,6 @@ from __future__ import annotations
 
 # pandas is imported in the functions that use it: Snakemake imports this module
 # in every call, to check the config, where pandas would cost a quarter second.
-
 import math
 from typing import TYPE_CHECKING
 
@@ -65,10 +64,30 @@ EXPECTATIONS = {
 PARAMETERS = ["reference", "threshold", "factor", "max_drop", "min_drop"]
 
 COLUMNS = [
-    "finding", "sentence", "verdict", "check", "covers", "check_verdict", "reason",
-    "variant", "reference", "measure", "epoch", "value", "against", "against_value",
-    "difference", "ci95_low", "ci95_high", "test", "p_value", "p_holm", "n", "n_against",
-    "images", "seeds_left_out",
+    "finding",
+    "sentence",
+    "verdict",
+    "check",
+    "covers",
+    "check_verdict",
+    "reason",
+    "variant",
+    "reference",
+    "measure",
+    "epoch",
+    "value",
+    "against",
+    "against_value",
+    "difference",
+    "ci95_low",
+    "ci95_high",
+    "test",
+    "p_value",
+    "p_holm",
+    "n",
+    "n_against",
+    "images",
+    "seeds_left_out",
 ]
 COUNTS = ["n", "n_against", "images"]
 
@@ -82,19 +101,29 @@ def references(finding: dict) -> list[str]:
 def applying(findings: list[dict], dataset: str) -> list[dict]:
     """The findings that apply to ``dataset`` (each applies to every dataset unless it
     lists its ``datasets``), with the default epoch filled in."""
-    return [{"epoch": LAST} | finding for finding in findings
-            if dataset in finding.get("datasets", [dataset])]
+    return [
+        {"epoch": LAST} | finding
+        for finding in findings
+        if dataset in finding.get("datasets", [dataset])
+    ]
 
 
-def verdicts(findings: list[dict], values: pd.DataFrame, num_classes: int, last_epoch: int,
-             rules: dict, predictions: dict | None = None) -> pd.DataFrame:
+def verdicts(
+    findings: list[dict],
+    values: pd.DataFrame,
+    num_classes: int,
+    last_epoch: int,
+    rules: dict,
+    predictions: dict | None = None,
+) -> pd.DataFrame:
     """One row per test of each check of each finding, judged as one family.
     ``values`` holds one row per (variant, seed, epoch) with the measures' columns;
     ``last_epoch`` is what ``last`` means in this run; ``rules`` is the config's
     ``evidence`` (``alpha``, ``min_seeds``); ``predictions`` maps (variant, seed) to
     that training's right-or-wrong per test image after the last epoch."""
-    return judged(evidence_rows(findings, values, num_classes, last_epoch, rules, predictions),
-                  rules)
+    return judged(
+        evidence_rows(findings, values, num_classes, last_epoch, rules, predictions), rules
+    )
 
 
 def evidence_rows(findings, values, num_classes, last_epoch, rules, predictions=None) -> list:
@@ -121,7 +150,9 @@ def judged(rows: list[dict], rules: dict, columns=COLUMNS, by=("finding",)) -> p
     # A seeds' test whose seeds did not vary at all says nothing either way: the
     # finding rests on its other tests (a test accuracy's on the test images).
     weighed = table["check_verdict"].where([not row.get("no_spread") for row in rows])
-    table["verdict"] = weighed.groupby([table[column] for column in by], sort=False).transform(overall)
+    table["verdict"] = weighed.groupby([table[column] for column in by], sort=False).transform(
+        overall
+    )
     # Counts stay whole numbers beside the rows that have none.
     return table.astype({count: "Int64" for count in COUNTS})
 
@@ -141,9 +172,11 @@ def verdict(row: dict, alpha: float, family: int) -> tuple[str, str]:
     if "cannot_judge" in row:
         return INCONCLUSIVE, row["cannot_judge"]
     difference, low, high = row["difference"], row["ci95_low"], row["ci95_high"]
-    numbers = (f"{row['covers']}: difference {difference:+.3g}, 95% interval {low:.3g} to "
-               f"{high:.3g}; p {row['p_value']:.2g}, {row['p_holm']:.2g} after Holm over the "
-               f"{family} tests of this table")
+    numbers = (
+        f"{row['covers']}: difference {difference:+.3g}, 95% interval {low:.3g} to "
+        f"{high:.3g}; p {row['p_value']:.2g}, {row['p_holm']:.2g} after Holm over the "
+        f"{family} tests of this table"
+    )
     if row.get("detail"):
         numbers += f" ({row['detail']})"
     if row["p_holm"] < alpha:
@@ -154,12 +187,23 @@ def verdict(row: dict, alpha: float, family: int) -> tuple[str, str]:
     return INCONCLUSIVE, f"{numbers}, not below {alpha:g}"
 
 
-def finding_rows(finding: dict, values: pd.DataFrame, num_classes: int, last_epoch: int,
-                 rules: dict, predictions: dict) -> list[dict]:
+def finding_rows(
+    finding: dict,
+    values: pd.DataFrame,
+    num_classes: int,
+    last_epoch: int,
+    rules: dict,
+    predictions: dict,
+) -> list[dict]:
     epoch = last_epoch if finding["epoch"] == LAST else int(finding["epoch"])
-    head = {"finding": finding["name"], "sentence": finding["sentence"],
-            "variant": finding["variant"], "reference": " ".join(references(finding)),
-            "measure": finding["measure"], "epoch": epoch}
+    head = {
+        "finding": finding["name"],
+        "sentence": finding["sentence"],
+        "variant": finding["variant"],
+        "reference": " ".join(references(finding)),
+        "measure": finding["measure"],
+        "epoch": epoch,
+    }
     reason = not_evaluated(finding, values, epoch, last_epoch)
     if reason:
         return [head | {"cannot_judge": f"not evaluated: {reason}"}]
@@ -171,10 +215,16 @@ def finding_rows(finding: dict, values: pd.DataFrame, num_classes: int, last_epo
         seed it trained has none."""
         trained = sorted(set(values.loc[values["variant"] == variant, "seed"]))
         found = at_epoch[at_epoch["variant"] == variant].set_index("seed")[column]
-        usable = {int(seed): float(found[seed]) for seed in trained
-                  if seed in found.index and math.isfinite(found[seed])}
-        left_out = {int(seed): "diverged" if seed in found.index else f"no epoch {epoch}"
-                    for seed in trained if seed not in usable}
+        usable = {
+            int(seed): float(found[seed])
+            for seed in trained
+            if seed in found.index and math.isfinite(found[seed])
+        }
+        left_out = {
+            int(seed): "diverged" if seed in found.index else f"no epoch {epoch}"
+            for seed in trained
+            if seed not in usable
+        }
         return Sample(variant, usable, left_out)
 
     # Per-image evidence exists for test accuracy after the last epoch only.
@@ -196,11 +246,16 @@ class Sample:
         return len(self.usable) + len(self.left_out)
 
     def mapped(self, function) -> Sample:
-        return Sample(self.variant, {seed: function(value) for seed, value in self.usable.items()},
-                      self.left_out)
+        return Sample(
+            self.variant,
+            {seed: function(value) for seed, value in self.usable.items()},
+            self.left_out,
+        )
 
     def left_out_words(self) -> str:
-        return ", ".join(f"{self.variant} seed {seed} ({why})" for seed, why in self.left_out.items())
+        return ", ".join(
+            f"{self.variant} seed {seed} ({why})" for seed, why in self.left_out.items()
+        )
 
 
 def not_evaluated(finding: dict, values: pd.DataFrame, epoch: int, last_epoch: int) -> str:
@@ -230,24 +285,61 @@ def expected(finding: dict, measured, words: str, num_classes: int):
     dropped = f"{variant}'s {words}, as a drop relative to ln({num_classes}) (a uniform guess),"
     if expect in ("below", "above") and references(finding):
         for reference in references(finding):
-            yield (f"{variant}'s {words} {expect} {reference}'s", sample, reference,
-                   measured(reference), None, expect)
+            yield (
+                f"{variant}'s {words} {expect} {reference}'s",
+                sample,
+                reference,
+                measured(reference),
+                None,
+                expect,
+            )
     elif expect in ("below", "above"):
         threshold = finding["threshold"]
-        yield f"{variant}'s {words} {expect} {threshold:g}", sample, "threshold", None, threshold, expect
+        yield (
+            f"{variant}'s {words} {expect} {threshold:g}",
+            sample,
+            "threshold",
+            None,
+            threshold,
+            expect,
+        )
     elif expect == "near_chance":
         ceiling = finding["factor"] / num_classes
-        yield (f"{variant}'s {words} below {finding['factor']:g} x chance (1/{num_classes})",
-               sample, "factor x chance", None, ceiling, "below")
+        yield (
+            f"{variant}'s {words} below {finding['factor']:g} x chance (1/{num_classes})",
+            sample,
+            "factor x chance",
+            None,
+            ceiling,
+            "below",
+        )
     elif expect == "flat":
-        yield (f"{dropped} below {finding['max_drop']:g}", sample.mapped(drop), "max_drop", None,
-               finding["max_drop"], "below")
+        yield (
+            f"{dropped} below {finding['max_drop']:g}",
+            sample.mapped(drop),
+            "max_drop",
+            None,
+            finding["max_drop"],
+            "below",
+        )
     elif expect == "falls_but_above":
-        yield (f"{dropped} above {finding['min_drop']:g}", sample.mapped(drop), "min_drop", None,
-               finding["min_drop"], "above")
+        yield (
+            f"{dropped} above {finding['min_drop']:g}",
+            sample.mapped(drop),
+            "min_drop",
+            None,
+            finding["min_drop"],
+            "above",
+        )
         for reference in references(finding):
-            yield (f"{variant}'s {words} above {reference}'s", sample, reference,
-                   measured(reference), None, "above")
+            yield (
+                f"{variant}'s {words} above {reference}'s",
+                sample,
+                reference,
+                measured(reference),
+                None,
+                "above",
+            )
     else:
         raise ValueError(f"finding {finding['name']}: unknown expectation {expect!r}")
 
@@ -258,15 +350,25 @@ def tested(check, predictions: dict, min_seeds: int, words: str) -> list[dict]:
     per-image results)."""
     name, sample, against, against_sample, against_value, side = check
     samples = [sample] if against_sample is None else [sample, against_sample]
-    row = {"check": name, "against": against, "side": side, "value": evidence.mean(sample.usable.values()),
-           "n": len(sample.usable)}
+    row = {
+        "check": name,
+        "against": against,
+        "side": side,
+        "value": evidence.mean(sample.usable.values()),
+        "n": len(sample.usable),
+    }
     if against_sample is None:
         row["against_value"] = against_value
     else:
-        row |= {"against_value": evidence.mean(against_sample.usable.values()),
-                "n_against": len(against_sample.usable)}
+        row |= {
+            "against_value": evidence.mean(against_sample.usable.values()),
+            "n_against": len(against_sample.usable),
+        }
     left_out = ", ".join(words for words in (part.left_out_words() for part in samples) if words)
-    row |= {"seeds_left_out": left_out, "left_out_words": f"left out: {left_out}" if left_out else ""}
+    row |= {
+        "seeds_left_out": left_out,
+        "left_out_words": f"left out: {left_out}" if left_out else "",
+    }
     rows = []
     if predictions:
         rows.append(row | on_images(samples, against_value, predictions, min_seeds))
@@ -283,8 +385,10 @@ def too_few(samples: list[Sample], min_seeds: int, needed: int) -> str:
         if left == 0:
             return f"no seed of {sample.variant} has a value (all {trained} left out)"
         if left < trained and left < max(min_seeds, needed):
-            return (f"{trained - left} of {sample.variant}'s {trained} seeds left out: {left} "
-                    f"left, fewer than evidence.min_seeds ({min_seeds})")
+            return (
+                f"{trained - left} of {sample.variant}'s {trained} seeds left out: {left} "
+                f"left, fewer than evidence.min_seeds ({min_seeds})"
+            )
     return ""
 
 
@@ -292,8 +396,10 @@ def on_images(samples: list[Sample], against_value, predictions: dict, min_seeds
     reason = too_few(samples, min_seeds, needed=1)
     if reason:
         return {"covers": evidence.IMAGES, "cannot_judge": reason}
-    correct = [[predictions[(sample.variant, seed)] for seed in sorted(sample.usable)]
-               for sample in samples]
+    correct = [
+        [predictions[(sample.variant, seed)] for seed in sorted(sample.usable)]
+        for sample in samples
+    ]
     if len(samples) == 2:
         result = evidence.images_against_images(*correct)
     else:
@@ -303,11 +409,18 @@ def on_images(samples: list[Sample], against_value, predictions: dict, min_seeds
 
 def across_seeds(samples: list[Sample], against_value, min_seeds: int, words: str) -> dict:
     if max(sample.trained() for sample in samples) == 1:
-        return {"covers": evidence.SEEDS,
-                "cannot_judge": f"one seed: no seed-to-seed spread to judge a {words} by"}
+        return {
+            "covers": evidence.SEEDS,
+            "cannot_judge": f"one seed: no seed-to-seed spread to judge a {words} by",
+        }
     reason = too_few(samples, min_seeds, needed=2) or next(
-        (f"{sample.variant} has one seed: no seed-to-seed spread to judge by"
-         for sample in samples if len(sample.usable) < 2), "")
+        (
+            f"{sample.variant} has one seed: no seed-to-seed spread to judge by"
+            for sample in samples
+            if len(sample.usable) < 2
+        ),
+        "",
+    )
     if reason:
         return {"covers": evidence.SEEDS, "cannot_judge": reason}
     if len(samples) == 2:
@@ -330,8 +443,15 @@ def correct_per_image(path) -> np.ndarray:
     return (predictions["label"] == predictions["predicted"]).to_numpy()
 
 
-def write_findings(histories_path, runs: list[dict], findings: list[dict], num_classes: int,
-                   epochs: int, rules: dict, output) -> None:
+def write_findings(
+    histories_path,
+    runs: list[dict],
+    findings: list[dict],
+    num_classes: int,
+    epochs: int,
+    rules: dict,
+    output,
+) -> None:
     """results/<dataset>/findings.csv of the study, from its histories.csv and each
     training's predictions (``runs``: ``variant``, ``seed``, ``predictions``,
     ``provenance``; each file checked against the SHA-256 in its sidecar first)."""
@@ -344,4 +464,6 @@ def write_findings(histories_path, runs: list[dict], findings: list[dict], num_c
         verified_record(run["provenance"], {"predictions": run["predictions"]})
         predictions[(run["variant"], int(run["seed"]))] = correct_per_image(run["predictions"])
     histories = pd.read_csv(histories_path)
-    verdicts(findings, histories, num_classes, epochs, rules, predictions).to_csv(output, index=False)
+    verdicts(findings, histories, num_classes, epochs, rules, predictions).to_csv(
+        output, index=False
+    )

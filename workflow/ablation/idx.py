@@ -49,14 +49,12 @@ def parse_idx(raw: bytes, name: str, expected_magic: int) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape)
 
 
-
 def read_images(raw: bytes, name: str) -> np.ndarray:
     images = parse_idx(raw, name, IMAGES_MAGIC)
     height, width, _ = IMAGE_SHAPE
     if images.shape[1:] != (height, width):
         raise IdxError(
-            f"{name}: images are {images.shape[1]}x{images.shape[2]}, "
-            f"expected {height}x{width}"
+            f"{name}: images are {images.shape[1]}x{images.shape[2]}, expected {height}x{width}"
         )
     return images
 
@@ -64,9 +62,7 @@ def read_images(raw: bytes, name: str) -> np.ndarray:
 def read_labels(raw: bytes, name: str, num_classes: int = 10) -> np.ndarray:
     labels = parse_idx(raw, name, LABELS_MAGIC)
     if labels.size and labels.max() >= num_classes:
-        raise IdxError(
-            f"{name}: label {labels.max()} found, expected labels 0..{num_classes - 1}"
-        )
+        raise IdxError(f"{name}: label {labels.max()} found, expected labels 0..{num_classes - 1}")
     return labels
 
 
@@ -76,4 +72,3 @@ def encode_idx(array: np.ndarray) -> bytes:
     magic = (UNSIGNED_BYTE << 8) | array.ndim
     header = struct.pack(f">I{array.ndim}I", magic, *array.shape)
     return header + array.tobytes()
-

@@ -55,8 +55,7 @@ def decompress_verified(compressed: bytes, name: str, expected_sha256: str) -> b
     actual = sha256_hex(raw)
     if actual != expected_sha256:
         raise ChecksumMismatch(
-            f"{name}: SHA-256 of the decompressed file is {actual}, "
-            f"expected {expected_sha256}"
+            f"{name}: SHA-256 of the decompressed file is {actual}, expected {expected_sha256}"
         )
     return raw
 
@@ -70,7 +69,8 @@ def how_to_replace(path) -> str:
     entries = str(entry.with_name(entry.name[:CACHE_HASH_LENGTH]))
     # The job's other outputs link to the same entry; Snakemake refuses dangling links.
     links = sorted(
-        str(link) for link in Path(RESULTS).rglob("*")
+        str(link)
+        for link in Path(RESULTS).rglob("*")
         if link.is_symlink() and os.path.realpath(link).startswith(entries)
     )
     return (

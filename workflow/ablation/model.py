@@ -11,8 +11,13 @@ POOLING_LAYERS = {"avg": layers.AveragePooling2D, "max": layers.MaxPooling2D}
 
 def keras_layer(layer):
     if layer.kind == "conv":
-        return layers.Conv2D(layer.size, layer.kernel_size, padding=layer.padding,
-                             activation=layer.activation, name=layer.name)
+        return layers.Conv2D(
+            layer.size,
+            layer.kernel_size,
+            padding=layer.padding,
+            activation=layer.activation,
+            name=layer.name,
+        )
     if layer.kind == "pool":
         return POOLING_LAYERS[layer.pooling](layer.size, name=layer.name)
     if layer.kind == "flatten":

@@ -79,8 +79,10 @@ def use_workflow_jupyter_path() -> None:
       installed in, which is not the running one in an environment layered on .venv
       (the Makefile's .venv-slurm, .venv-bench)."""
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        filter(None, [str(NOTEBOOKS), str(jupyter_data_dir() or ""),
-                      os.environ.get("JUPYTER_PATH")]))
+        filter(
+            None, [str(NOTEBOOKS), str(jupyter_data_dir() or ""), os.environ.get("JUPYTER_PATH")]
+        )
+    )
 
 
 def jupyter_data_dir() -> Path | None:

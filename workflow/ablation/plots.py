@@ -37,8 +37,16 @@ def whole_epochs(axis) -> None:
     axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
 
 
-def plot_loss_comparison(histories: pd.DataFrame, variant_order, paths, *, split: str,
-                         labels=None, loss_title="Training loss", legend_columns=None) -> None:
+def plot_loss_comparison(
+    histories: pd.DataFrame,
+    variant_order,
+    paths,
+    *,
+    split: str,
+    labels=None,
+    loss_title="Training loss",
+    legend_columns=None,
+) -> None:
     """The lecture's chart: training loss per epoch, one line per variant, plus a panel
     of the accuracy on ``split``, the data the histories were evaluated on; shaded bands
     are ±1 std across seeds. ``labels`` maps variants to legend entries (default: the
@@ -55,13 +63,19 @@ def plot_loss_comparison(histories: pd.DataFrame, variant_order, paths, *, split
             (line,) = axis.plot(stats["epoch"], stats["mean"], marker="o", label=label)
             if seeds > 1:
                 axis.fill_between(
-                    stats["epoch"], stats["low"], stats["high"],
-                    color=line.get_color(), alpha=0.2, linewidth=0,
+                    stats["epoch"],
+                    stats["low"],
+                    stats["high"],
+                    color=line.get_color(),
+                    alpha=0.2,
+                    linewidth=0,
                 )
-    loss_axis.set(xlabel="epoch", ylabel="training loss (mean over the epoch's batches)",
-                  title=loss_title)
-    accuracy_axis.set(xlabel="epoch", ylabel=f"{evaluated} accuracy",
-                      title=f"{evaluated.capitalize()} accuracy")
+    loss_axis.set(
+        xlabel="epoch", ylabel="training loss (mean over the epoch's batches)", title=loss_title
+    )
+    accuracy_axis.set(
+        xlabel="epoch", ylabel=f"{evaluated} accuracy", title=f"{evaluated.capitalize()} accuracy"
+    )
     for axis in (loss_axis, accuracy_axis):
         axis.grid(alpha=0.3)
         whole_epochs(axis)
@@ -69,8 +83,14 @@ def plot_loss_comparison(histories: pd.DataFrame, variant_order, paths, *, split
     handles, legend_labels = loss_axis.get_legend_handles_labels()
     columns = legend_columns or len(legend_labels)
     rows = -(-len(legend_labels) // columns)
-    figure.legend(handles, legend_labels, loc="lower center", ncol=columns, title=band,
-                  bbox_to_anchor=(0.5, -0.17 - 0.08 * (rows - 1)))
+    figure.legend(
+        handles,
+        legend_labels,
+        loc="lower center",
+        ncol=columns,
+        title=band,
+        bbox_to_anchor=(0.5, -0.17 - 0.08 * (rows - 1)),
+    )
     save_figure(figure, paths)
 
 
@@ -89,7 +109,9 @@ def plot_filter_grid(weights: dict, title: str, paths) -> None:
     if not kernels:
         raise ValueError(f"{title}: this model has no conv layers, so no filters to draw")
     heights = [kernel.shape[2] for _, kernel in kernels]
-    figure = plt.figure(figsize=(max(k.shape[3] for _, k in kernels) * 0.7, sum(heights) * 0.7 + 1.2 * len(kernels)))
+    figure = plt.figure(
+        figsize=(max(k.shape[3] for _, k in kernels) * 0.7, sum(heights) * 0.7 + 1.2 * len(kernels))
+    )
     subfigures = figure.subfigures(len(kernels), 1, height_ratios=[h + 1.5 for h in heights])
     for subfigure, (name, kernel) in zip(np.atleast_1d(subfigures), kernels):
         in_channels, filters = kernel.shape[2], kernel.shape[3]
@@ -98,26 +120,28 @@ def plot_filter_grid(weights: dict, title: str, paths) -> None:
         for channel in range(in_channels):
             for index in range(filters):
                 axis = axes[channel, index]
-                image = axis.imshow(kernel[:, :, channel, index], cmap="coolwarm",
-                                    vmin=-limit, vmax=limit)
+                image = axis.imshow(
+                    kernel[:, :, channel, index], cmap="coolwarm", vmin=-limit, vmax=limit
+                )
                 axis.set_xticks([])
                 axis.set_yticks([])
                 if channel == 0:
                     axis.set_title(str(index + 1), fontsize=7)
-        subfigure.suptitle(f"{name}: {filters} filters × {in_channels} input channel(s)",
-                           fontsize=9)
+        subfigure.suptitle(
+            f"{name}: {filters} filters × {in_channels} input channel(s)", fontsize=9
+        )
         subfigure.colorbar(image, ax=axes, shrink=0.8, fraction=0.02)
     figure.suptitle(title, fontsize=10, y=1.02)
     save_figure(figure, paths)
 
 
-def plot_prediction_grid(images, predictions: pd.DataFrame, indices, class_names,
-                         title: str, paths) -> None:
+def plot_prediction_grid(
+    images, predictions: pd.DataFrame, indices, class_names, title: str, paths
+) -> None:
     """Chosen test images, each titled 'predicted / true'; wrong ones in red."""
     columns = min(len(indices), 6)
     rows = -(-len(indices) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(columns * 2.1, rows * 2.3),
-                                squeeze=False)
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * 2.1, rows * 2.3), squeeze=False)
     by_index = predictions.set_index("index")
     for axis in axes.flat:
         axis.axis("off")
@@ -125,8 +149,11 @@ def plot_prediction_grid(images, predictions: pd.DataFrame, indices, class_names
         predicted = class_names[by_index.at[index, "predicted"]]
         true = class_names[by_index.at[index, "label"]]
         axis.imshow(images[index].squeeze(), cmap="gray_r")
-        axis.set_title(f"#{index}\n{predicted} / {true}", fontsize=8,
-                       color="black" if predicted == true else "red")
+        axis.set_title(
+            f"#{index}\n{predicted} / {true}",
+            fontsize=8,
+            color="black" if predicted == true else "red",
+        )
     figure.suptitle(f"{title} — predicted / true", fontsize=10)
     save_figure(figure, paths)
 
@@ -143,8 +170,15 @@ def plot_confusion(predictions: pd.DataFrame, class_names, title: str, paths) ->
     figure, axis = plt.subplots(figsize=(6.5, 5.5))
     image = axis.imshow(counts, cmap="Blues")
     for (true, predicted), count in np.ndenumerate(counts):
-        axis.text(predicted, true, str(count), ha="center", va="center", fontsize=6,
-                  color="white" if count > counts.max() / 2 else "black")
+        axis.text(
+            predicted,
+            true,
+            str(count),
+            ha="center",
+            va="center",
+            fontsize=6,
+            color="white" if count > counts.max() / 2 else "black",
+        )
     ticks = range(len(class_names))
     axis.set_xticks(ticks, class_names, rotation=45, ha="right", fontsize=7)
     axis.set_yticks(ticks, class_names, fontsize=7)
@@ -163,9 +197,14 @@ def plot_accuracy_across_datasets(summary: pd.DataFrame, variant_order, paths) -
         rows = summary[summary["dataset"] == dataset].set_index("variant")
         rows = rows.reindex(variant_order)
         spread = rows["test_accuracy_std"]
-        axis.bar(positions + (offset - (len(datasets) - 1) / 2) * width,
-                 rows["test_accuracy_mean"], width, label=dataset,
-                 yerr=None if spread.isna().all() else spread.fillna(0.0), capsize=3)
+        axis.bar(
+            positions + (offset - (len(datasets) - 1) / 2) * width,
+            rows["test_accuracy_mean"],
+            width,
+            label=dataset,
+            yerr=None if spread.isna().all() else spread.fillna(0.0),
+            capsize=3,
+        )
     axis.set_xticks(positions, variant_order)
     axis.set(ylabel="final test accuracy", ylim=(0, 1), title="Final test accuracy by dataset")
     axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(datasets))

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 TRAINING_PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "snakemake")
 
 
@@ -48,7 +47,9 @@ def git_commit(directory) -> dict | None:
 LOCK_FILES = ("requirements.lock", "requirements-gpu.lock")
 # One entry of a lock: name==version, an environment marker where the entry holds on
 # some platforms only (requirements.lock serves several), and a line continuation.
-LOCK_ENTRY = re.compile(r"^([A-Za-z0-9_.-]+)==([^\s;\\]+)[ \t]*(?:;[ \t]*([^\\\n]*?))?[ \t]*\\?$", re.M)
+LOCK_ENTRY = re.compile(
+    r"^([A-Za-z0-9_.-]+)==([^\s;\\]+)[ \t]*(?:;[ \t]*([^\\\n]*?))?[ \t]*\\?$", re.M
+)
 
 
 def normalized(name: str) -> str:
@@ -87,15 +88,17 @@ def environment_lock(source_directory) -> dict | None:
     for lock in locks:
         content = lock.read_bytes()
         locked = locked_versions(content.decode())
-        described.append({
-            "file": lock.name,
-            "sha256": hashlib.sha256(content).hexdigest(),
-            "not_as_locked": {
-                package: installed.get(package)
-                for package, version in sorted(locked.items())
-                if installed.get(package) != version
-            },
-        })
+        described.append(
+            {
+                "file": lock.name,
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "not_as_locked": {
+                    package: installed.get(package)
+                    for package, version in sorted(locked.items())
+                    if installed.get(package) != version
+                },
+            }
+        )
     return min(described, key=lambda lock: len(lock["not_as_locked"]))
 
 

@@ -27,8 +27,11 @@ log = logging.getLogger(__name__)
 SUMMARY_NUMBERS = [
     "n_seeds",
     "parameters",
-    *(f"{metrics.on(metrics.TEST, metric)}_{stat}" for metric in metrics.RECORDED
-      for stat in ("mean", "std")),
+    *(
+        f"{metrics.on(metrics.TEST, metric)}_{stat}"
+        for metric in metrics.RECORDED
+        for stat in ("mean", "std")
+    ),
     "training_seconds_mean",
 ]
 
@@ -63,7 +66,9 @@ def check_reference(config: dict) -> None:
         with path.open(newline="") as table:
             columns = next(csv.reader(table), [])
     except UnicodeDecodeError as error:
-        raise ConfigError(f"config key reference.summary: {path} is no CSV table: {error}") from None
+        raise ConfigError(
+            f"config key reference.summary: {path} is no CSV table: {error}"
+        ) from None
     missing = [name for name in [*KEYS, *reference["tolerance"]] if name not in columns]
     if missing:
         raise ConfigError(
@@ -94,8 +99,13 @@ def differs(run: float, reference: float, tolerance: float) -> bool:
     return abs(run - reference) > tolerance
 
 
-def metrics_diff(summary, reference, dataset: str, tolerance: dict[str, float],
-                 tolerance_by_variant: dict[str, dict[str, float]]):
+def metrics_diff(
+    summary,
+    reference,
+    dataset: str,
+    tolerance: dict[str, float],
+    tolerance_by_variant: dict[str, dict[str, float]],
+):
     """One row per variant (this run's, then the reference's that the run lacks) and
     number under ``tolerance``: both values, run − reference, the tolerance (the
     variant's own from ``tolerance_by_variant`` where it has one), a status.
@@ -146,18 +156,32 @@ def markdown(table, dataset: str, reference_path) -> str:
             f"| {number(row.difference, '+')} | {row.tolerance:g} | {status} |"
         )
     failing = table[table["status"] != OK]
-    lines += ["", f"{len(failing)} of {len(table)} numbers outside the tolerance."
-              if len(failing) else f"All {len(table)} numbers within the tolerance."]
+    lines += [
+        "",
+        f"{len(failing)} of {len(table)} numbers outside the tolerance."
+        if len(failing)
+        else f"All {len(table)} numbers within the tolerance.",
+    ]
     return "\n".join(lines) + "\n"
 
 
-def write_metrics_diff(dataset: str, summary_path, reference_path,
-                       tolerance: dict[str, float],
-                       tolerance_by_variant: dict[str, dict[str, float]], outputs) -> None:
+def write_metrics_diff(
+    dataset: str,
+    summary_path,
+    reference_path,
+    tolerance: dict[str, float],
+    tolerance_by_variant: dict[str, dict[str, float]],
+    outputs,
+) -> None:
     import pandas as pd
 
-    table = metrics_diff(pd.read_csv(summary_path), pd.read_csv(reference_path), dataset,
-                         tolerance, tolerance_by_variant)
+    table = metrics_diff(
+        pd.read_csv(summary_path),
+        pd.read_csv(reference_path),
+        dataset,
+        tolerance,
+        tolerance_by_variant,
+    )
     table.to_csv(outputs["table"], index=False)
     write_text(outputs["markdown"], markdown(table, dataset, reference_path))
     for row in table[table["status"] != OK].itertuples(index=False):

@@ -123,9 +123,7 @@ def requirement_closure(
             continue
         done.add((name, extras))
         found.add(name)
-        pending.extend(
-            parsed(text) for text in needs if applies(text, extras)
-        )
+        pending.extend(parsed(text) for text in needs if applies(text, extras))
     return found
 
 
@@ -138,9 +136,7 @@ def parsed(requirement: str) -> Requirement:
 def applies(requirement: str, extras: frozenset[str]) -> bool:
     """Whether a requirement holds here, for a distribution asked for with ``extras``."""
     marker = parsed(requirement).marker
-    return marker is None or any(
-        marker.evaluate({"extra": extra}) for extra in {"", *extras}
-    )
+    return marker is None or any(marker.evaluate({"extra": extra}) for extra in {"", *extras})
 
 
 def build_info(distribution: importlib.metadata.Distribution) -> dict | None:

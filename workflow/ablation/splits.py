@@ -6,13 +6,16 @@ from pathlib import Path
 import numpy as np
 
 from ablation.datasets import SPLIT_FILES
-from ablation.integrity import read_verified
 from ablation.files import replaced
 from ablation.idx import IdxError, read_images, read_labels
+from ablation.integrity import read_verified
 
 
 def read_idx_split(
-    images_gz, labels_gz, sha256_by_file: dict[str, str], expected_count: int,
+    images_gz,
+    labels_gz,
+    sha256_by_file: dict[str, str],
+    expected_count: int,
     num_classes: int,
 ):
     """Verified uint8 images (N×28×28) and labels (N) of one split."""
@@ -50,9 +53,7 @@ def save_split(path, images_uint8: np.ndarray, labels: np.ndarray) -> None:
         )
 
 
-def normalize(
-    gz_paths: dict[str, str], sha256_by_file, sizes, num_classes: int, outputs
-) -> None:
+def normalize(gz_paths: dict[str, str], sha256_by_file, sizes, num_classes: int, outputs) -> None:
     """Parse and check all four files first, then write ``outputs[split]`` for each split.
 
     ``gz_paths`` maps the IDX file names to their ``.gz`` paths; ``sizes`` and
@@ -60,7 +61,10 @@ def normalize(
     """
     splits = {
         split: read_idx_split(
-            gz_paths[images], gz_paths[labels], sha256_by_file, sizes[split],
+            gz_paths[images],
+            gz_paths[labels],
+            sha256_by_file,
+            sizes[split],
             num_classes,
         )
         for split, (images, labels) in SPLIT_FILES.items()

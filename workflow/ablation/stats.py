@@ -4,7 +4,6 @@ from __future__ import annotations
 
 # pandas is imported in the functions that use it: Snakemake imports this module
 # in every call, to check the config, where pandas would cost a quarter second.
-
 from typing import TYPE_CHECKING
 
 from ablation import metrics
@@ -125,8 +124,17 @@ def compare_with_baseline(histories: pd.DataFrame, baseline: str) -> pd.DataFram
             }
         rows.append(row)
     columns = [
-        "dataset", "variant", "baseline", "n", "n_baseline", "mean_difference",
-        "ci95_low", "ci95_high", "welch_df", "p_value", "note",
+        "dataset",
+        "variant",
+        "baseline",
+        "n",
+        "n_baseline",
+        "mean_difference",
+        "ci95_low",
+        "ci95_high",
+        "welch_df",
+        "p_value",
+        "note",
     ]
     return pd.DataFrame(rows, columns=columns)
 

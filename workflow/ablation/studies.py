@@ -67,8 +67,7 @@ def grid_studies(grid: dict[str, list]) -> dict[str, dict[str, object]]:
     last_parts = [key.rsplit(".", 1)[-1] for key in grid]
     names = last_parts if len(set(last_parts)) == len(last_parts) else list(grid)
     return {
-        "_".join(f"{name}~{value}" for name, value in zip(names, values)):
-            dict(zip(grid, values))
+        "_".join(f"{name}~{value}" for name, value in zip(names, values)): dict(zip(grid, values))
         for values in itertools.product(*grid.values())
     }
 
@@ -98,9 +97,7 @@ def declared_studies(config: dict, schema: dict) -> dict[str, dict[str, object]]
         for key, values in grid.items():
             check_key(key, f"studies.grid.{key}", schema)
             if not values:
-                raise ConfigError(
-                    f"config key studies.grid.{key}: no values; give at least one"
-                )
+                raise ConfigError(f"config key studies.grid.{key}: no values; give at least one")
         for name, point in grid_studies(grid).items():
             if name in studies:
                 raise ConfigError(

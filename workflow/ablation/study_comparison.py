@@ -12,23 +12,37 @@ def differing_settings(settings: dict[str, dict[str, object]]) -> list[str]:
     """The dotted keys whose value is not the same in every study (a key that a
     study leaves at the base's value counts with the base's value)."""
     keys = list(dict.fromkeys(key for keys in settings.values() for key in keys))
-    return [key for key in keys
-            if len({repr(study.get(key)) for study in settings.values()}) > 1]
+    return [key for key in keys if len({repr(study.get(key)) for study in settings.values()}) > 1]
 
 
 # What studies.csv keeps of each study's summary.csv, after the study's settings.
 SUMMARY_COLUMNS = [
-    "dataset", "variant",
-    *(f"{metrics.on(metrics.TEST, metric)}_{stat}"
-      for metric in ("accuracy", "loss") for stat in ("mean", "std")),
-    "n_seeds", "training_seconds_mean",
+    "dataset",
+    "variant",
+    *(
+        f"{metrics.on(metrics.TEST, metric)}_{stat}"
+        for metric in ("accuracy", "loss")
+        for stat in ("mean", "std")
+    ),
+    "n_seeds",
+    "training_seconds_mean",
 ]
 # What findings.csv of the comparison keeps of each study's findings.csv: the verdicts
 # as the study gave them (one row per test of each check), the difference, interval and
 # p-values behind each, and the reason in words. Each study is its own family.
 FINDING_COLUMNS = [
-    "dataset", "finding", "verdict", "check", "covers", "check_verdict", "difference",
-    "ci95_low", "ci95_high", "p_value", "p_holm", "reason",
+    "dataset",
+    "finding",
+    "verdict",
+    "check",
+    "covers",
+    "check_verdict",
+    "difference",
+    "ci95_low",
+    "ci95_high",
+    "p_value",
+    "p_holm",
+    "reason",
 ]
 
 
@@ -64,11 +78,17 @@ def compare_findings(studies: dict[str, dict]) -> pd.DataFrame:
 def plot_study_losses(histories: dict[str, pd.DataFrame], variant_order, paths) -> None:
     """The lecture's loss chart (training loss per epoch, one line per variant,
     ±1 std band across seeds), one panel per study and dataset, on shared axes."""
-    datasets = list(dict.fromkeys(
-        dataset for frame in histories.values() for dataset in frame["dataset"]))
+    datasets = list(
+        dict.fromkeys(dataset for frame in histories.values() for dataset in frame["dataset"])
+    )
     figure, axes = plt.subplots(
-        len(datasets), len(histories), sharex=True, sharey=True, squeeze=False,
-        figsize=(3.6 * len(histories), 3.2 * len(datasets)))
+        len(datasets),
+        len(histories),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+        figsize=(3.6 * len(histories), 3.2 * len(datasets)),
+    )
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for column, (study, frame) in enumerate(histories.items()):
         for row, dataset in enumerate(datasets):
@@ -79,10 +99,10 @@ def plot_study_losses(histories: dict[str, pd.DataFrame], variant_order, paths) 
                     continue
                 stats = mean_and_band(runs, "loss")
                 color = colors[index % len(colors)]
-                axis.plot(stats["epoch"], stats["mean"], marker="o", color=color,
-                          label=variant)
-                axis.fill_between(stats["epoch"], stats["low"], stats["high"],
-                                  color=color, alpha=0.2, linewidth=0)
+                axis.plot(stats["epoch"], stats["mean"], marker="o", color=color, label=variant)
+                axis.fill_between(
+                    stats["epoch"], stats["low"], stats["high"], color=color, alpha=0.2, linewidth=0
+                )
             axis.set_title(f"{study}\n{dataset}", fontsize=9)
             axis.grid(alpha=0.3)
             whole_epochs(axis)
@@ -92,8 +112,14 @@ def plot_study_losses(histories: dict[str, pd.DataFrame], variant_order, paths) 
                 axis.set_ylabel("training loss")
     handles, labels = axes[0][0].get_legend_handles_labels()
     # Below the figure, clear of the epoch labels, whatever the number of rows.
-    figure.legend(handles, labels, loc="upper center", ncol=len(labels),
-                  title="mean ± 1 std over seeds", bbox_to_anchor=(0.5, 0))
+    figure.legend(
+        handles,
+        labels,
+        loc="upper center",
+        ncol=len(labels),
+        title="mean ± 1 std over seeds",
+        bbox_to_anchor=(0.5, 0),
+    )
     save_figure(figure, paths)
 
 
@@ -113,10 +139,14 @@ def compare_study_files(settings: dict, inputs, outputs) -> None:
     summaries = by_study(settings["runs"], inputs.summaries)
     findings = by_study(settings["runs"], inputs.findings)
     histories = by_study(settings["runs"], inputs.histories)
-    studies = {study: {"settings": dict(keys), "summary": summaries[study],
-                       "findings": findings[study]}
-               for study, keys in settings["studies"]}
+    studies = {
+        study: {"settings": dict(keys), "summary": summaries[study], "findings": findings[study]}
+        for study, keys in settings["studies"]
+    }
     compare_studies(studies).to_csv(outputs.table, index=False)
     compare_findings(studies).to_csv(outputs.findings, index=False)
-    plot_study_losses({study: histories[study] for study, _ in settings["studies"]},
-                      settings["variants"], [outputs.png, outputs.svg])
+    plot_study_losses(
+        {study: histories[study] for study, _ in settings["studies"]},
+        settings["variants"],
+        [outputs.png, outputs.svg],
+    )

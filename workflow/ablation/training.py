@@ -66,12 +66,7 @@ def batches(pixels, labels, order, batch_size: int):
     def scale(indices):
         return tf.cast(tf.gather(pixels, indices), tf.float32) / 255.0, tf.gather(labels, indices)
 
-    return (
-        tf.data.Dataset.from_tensor_slices(order)
-        .batch(batch_size)
-        .map(scale)
-        .prefetch(2)
-    )
+    return tf.data.Dataset.from_tensor_slices(order).batch(batch_size).map(scale).prefetch(2)
 
 
 def build_compiled_model(spec: dict, settings: dict, input_shape, num_classes: int):
@@ -190,9 +185,7 @@ class Curves:
         forward = tf.function(lambda images: model(images, training=False))
         with self.writer.as_default():
             tf.summary.graph(
-                forward.get_concrete_function(
-                    tf.TensorSpec((None, *input_shape), tf.float32)
-                ).graph
+                forward.get_concrete_function(tf.TensorSpec((None, *input_shape), tf.float32)).graph
             )
             hp.hparams(self.settings)
         for row in rows:
@@ -253,8 +246,13 @@ def train(
     )
 
     # The columns too: a checkpoint's rows name its metrics.
-    identity = {"spec": spec, "settings": settings, "seed": seed, "data": dataset["digest"],
-                "columns": columns}
+    identity = {
+        "spec": spec,
+        "settings": settings,
+        "seed": seed,
+        "data": dataset["digest"],
+        "columns": columns,
+    }
     checkpoint = Checkpoint(checkpoint_dir, identity)
     resumed = checkpoint.load()
     if resumed:
@@ -299,8 +297,11 @@ def train(
         rows.append(row)
         epoch_seconds.append(seconds)
         log.info(
-            "epoch %d/%d %s (%.1f s)", epoch, settings["epochs"],
-            " ".join(f"{name}={row[name]:.4f}" for name in columns[1:]), seconds,
+            "epoch %d/%d %s (%.1f s)",
+            epoch,
+            settings["epochs"],
+            " ".join(f"{name}={row[name]:.4f}" for name in columns[1:]),
+            seconds,
         )
         checkpoint.save(model, rows, epoch_seconds)
         curves.add(row)

@@ -45,30 +45,55 @@ def split_training_set(train_path, validation_size: int, seed: int, outputs) -> 
     save_split(outputs["train"], pixels[rest, ..., 0], labels[rest])
     save_split(outputs["validation"], pixels[held_out, ..., 0], labels[held_out])
     write_text(outputs["indices"], "index\n" + "".join(f"{i}\n" for i in held_out))
-    log.info("%d validation examples held out (seed %d), %d left for training",
-             len(held_out), seed, len(rest))
+    log.info(
+        "%d validation examples held out (seed %d), %d left for training",
+        len(held_out),
+        seed,
+        len(rest),
+    )
 
 
-def train_sweep_point(*, spec, settings, seed, dataset, train_path, validation_path,
-                      checkpoint_dir, tensorboard_dir, outputs, source_directory) -> None:
+def train_sweep_point(
+    *,
+    spec,
+    settings,
+    seed,
+    dataset,
+    train_path,
+    validation_path,
+    checkpoint_dir,
+    tensorboard_dir,
+    outputs,
+    source_directory,
+) -> None:
     """One (variant, learning rate, seed): ``train`` with the validation split as its
     evaluation data. A loss that becomes NaN is a result here, not a failure: the
     outputs then hold the history and model up to the last finite epoch (the
     untrained model when the first epoch diverged) and a sidecar saying so."""
     try:
-        train(spec=spec, settings=settings, seed=seed, dataset=dataset,
-              train_path=train_path, evaluation_path=validation_path,
-              evaluation_split=metrics.VALIDATION,
-              checkpoint_dir=checkpoint_dir, tensorboard_dir=tensorboard_dir,
-              outputs=outputs, source_directory=source_directory)
+        train(
+            spec=spec,
+            settings=settings,
+            seed=seed,
+            dataset=dataset,
+            train_path=train_path,
+            evaluation_path=validation_path,
+            evaluation_split=metrics.VALIDATION,
+            checkpoint_dir=checkpoint_dir,
+            tensorboard_dir=tensorboard_dir,
+            outputs=outputs,
+            source_directory=source_directory,
+        )
     except NonFiniteLoss as error:
         log.warning("diverged: %s", error)
-        record_divergence(spec, settings, seed, dataset, train_path, checkpoint_dir,
-                          outputs, str(error))
+        record_divergence(
+            spec, settings, seed, dataset, train_path, checkpoint_dir, outputs, str(error)
+        )
 
 
-def record_divergence(spec, settings, seed, dataset, train_path, checkpoint_dir,
-                      outputs, message: str) -> None:
+def record_divergence(
+    spec, settings, seed, dataset, train_path, checkpoint_dir, outputs, message: str
+) -> None:
     checkpoint = Checkpoint(checkpoint_dir, identity=None)
     if checkpoint.state_path.exists():
         state = json.loads(checkpoint.state_path.read_text())
@@ -80,18 +105,21 @@ def record_divergence(spec, settings, seed, dataset, train_path, checkpoint_dir,
         model = build_compiled_model(spec, settings, images.shape[1:], dataset["num_classes"])
         save_model_atomically(model, outputs["model"])
     write_history(outputs["history"], rows, metrics.VALIDATION)
-    write_json(outputs["provenance"], {
-        "dataset": dataset["name"],
-        "data_sha256": dataset["digest"],
-        "variant": spec,
-        "training": settings,
-        "seed": seed,
-        "diverged": True,
-        "diverged_in_epoch": len(rows) + 1,
-        "message": message,
-        "epoch_seconds": epoch_seconds,
-        "sha256": outputs_digests({"model": outputs["model"], "history": outputs["history"]}),
-    })
+    write_json(
+        outputs["provenance"],
+        {
+            "dataset": dataset["name"],
+            "data_sha256": dataset["digest"],
+            "variant": spec,
+            "training": settings,
+            "seed": seed,
+            "diverged": True,
+            "diverged_in_epoch": len(rows) + 1,
+            "message": message,
+            "epoch_seconds": epoch_seconds,
+            "sha256": outputs_digests({"model": outputs["model"], "history": outputs["history"]}),
+        },
+    )
     shutil.rmtree(checkpoint_dir, ignore_errors=True)
 
 
@@ -114,10 +142,12 @@ def evaluate_on_test(runs: list[dict], test_path, batch_size: int, threads: int,
             measured = dict.fromkeys(metrics.RECORDED, float("nan"))
         else:
             model = keras.models.load_model(run["model"], safe_mode=True)
-            measured = model.evaluate(images, labels, batch_size=batch_size, verbose=0,
-                                      return_dict=True)
-        row |= {metrics.on(metrics.TEST, metric): float(measured[metric])
-                for metric in metrics.RECORDED}
+            measured = model.evaluate(
+                images, labels, batch_size=batch_size, verbose=0, return_dict=True
+            )
+        row |= {
+            metrics.on(metrics.TEST, metric): float(measured[metric]) for metric in metrics.RECORDED
+        }
         log.info("%s", row)
         rows.append(row)
     pd.DataFrame(rows).to_csv(output, index=False)

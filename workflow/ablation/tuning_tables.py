@@ -23,21 +23,28 @@ def collect_sweep(runs: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     for run in runs:
         sidecar = verified_record(run["provenance"], {"history": run["history"]})
         history = metrics.read_history(run["history"], metrics.VALIDATION)
-        keys = {"variant": run["variant"], "learning_rate": float(run["learning_rate"]),
-                "seed": int(run["seed"])}
+        keys = {
+            "variant": run["variant"],
+            "learning_rate": float(run["learning_rate"]),
+            "seed": int(run["seed"]),
+        }
         diverged = bool(sidecar.get("diverged", False))
         for position, (key, value) in enumerate(keys.items()):
             history.insert(position, key, value)
         history["seconds"] = sidecar["epoch_seconds"][: len(history)]
         histories.append(history)
         last = history.iloc[-1] if len(history) else None
-        finals.append(keys | {
-            "epochs": len(history),
-            "diverged": diverged,
-        } | {
-            column: math.nan if diverged or last is None else last[column]
-            for column in VALIDATED
-        })
+        finals.append(
+            keys
+            | {
+                "epochs": len(history),
+                "diverged": diverged,
+            }
+            | {
+                column: math.nan if diverged or last is None else last[column]
+                for column in VALIDATED
+            }
+        )
     return pd.concat(histories, ignore_index=True), pd.DataFrame(finals)
 
 
@@ -46,8 +53,9 @@ def summarize_sweep(finals: pd.DataFrame, variant_order) -> pd.DataFrame:
     std, and n, over seeds. A point where any seed diverged is ``diverged`` and has
     no mean."""
     grouped = finals.groupby(["variant", "learning_rate"])
-    statistics = {f"{column}_{stat}": (column, stat)
-                  for column in VALIDATED for stat in ("mean", "std")}
+    statistics = {
+        f"{column}_{stat}": (column, stat) for column in VALIDATED for stat in ("mean", "std")
+    }
     sweep = grouped.agg(
         n_seeds=("seed", "nunique"),
         n_diverged=("diverged", "sum"),
@@ -74,17 +82,19 @@ def select_rates(sweep: pd.DataFrame, default_rate: float) -> pd.DataFrame:
         mean, std = f"{VALIDATION_ACCURACY}_mean", f"{VALIDATION_ACCURACY}_std"
         best = finite.sort_values([mean, "learning_rate"], ascending=[False, True]).iloc[0]
         default = points[points["learning_rate"] == default_rate].iloc[0]
-        rows.append({
-            "variant": variant,
-            "learning_rate": best["learning_rate"],
-            mean: best[mean],
-            std: best[std],
-            "n_seeds": best["n_seeds"],
-            "default_learning_rate": default_rate,
-            f"default_{mean}": default[mean],
-            "default_diverged": bool(default["diverged"]),
-            "grid_edge": grid_edge(best["learning_rate"], points["learning_rate"]),
-        })
+        rows.append(
+            {
+                "variant": variant,
+                "learning_rate": best["learning_rate"],
+                mean: best[mean],
+                std: best[std],
+                "n_seeds": best["n_seeds"],
+                "default_learning_rate": default_rate,
+                f"default_{mean}": default[mean],
+                "default_diverged": bool(default["diverged"]),
+                "grid_edge": grid_edge(best["learning_rate"], points["learning_rate"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -104,8 +114,10 @@ def runs_to_test(selected: pd.DataFrame, seeds) -> list[dict]:
     runs = []
     for row in selected.itertuples():
         for setting, rate in (("default", row.default_learning_rate), ("tuned", row.learning_rate)):
-            runs += [{"variant": row.variant, "setting": setting, "learning_rate": rate,
-                      "seed": seed} for seed in seeds]
+            runs += [
+                {"variant": row.variant, "setting": setting, "learning_rate": rate, "seed": seed}
+                for seed in seeds
+            ]
     return runs
 
 
@@ -118,10 +130,15 @@ def compare_tuned(test: pd.DataFrame, baseline: str, variant_order) -> pd.DataFr
         for variant in variant_order:
             runs = test[(test["variant"] == variant) & (test["setting"] == setting)]
             reference = test[(test["variant"] == baseline) & (test["setting"] == setting)]
-            row = {"setting": setting, "variant": variant,
-                   "learning_rate": runs["learning_rate"].iloc[0]} | accuracy_stats(runs)
-            row |= {"baseline": baseline,
-                    "baseline_learning_rate": reference["learning_rate"].iloc[0]}
+            row = {
+                "setting": setting,
+                "variant": variant,
+                "learning_rate": runs["learning_rate"].iloc[0],
+            } | accuracy_stats(runs)
+            row |= {
+                "baseline": baseline,
+                "baseline_learning_rate": reference["learning_rate"].iloc[0],
+            }
             if variant != baseline:
                 row |= difference(runs, reference)
             rows.append(row)
@@ -130,8 +147,12 @@ def compare_tuned(test: pd.DataFrame, baseline: str, variant_order) -> pd.DataFr
 
 def accuracy_stats(runs: pd.DataFrame) -> dict:
     accuracy = runs[TEST_ACCURACY]
-    return {"n": len(runs), "n_diverged": int(runs["diverged"].sum()),
-            f"{TEST_ACCURACY}_mean": accuracy.mean(), f"{TEST_ACCURACY}_std": accuracy.std()}
+    return {
+        "n": len(runs),
+        "n_diverged": int(runs["diverged"].sum()),
+        f"{TEST_ACCURACY}_mean": accuracy.mean(),
+        f"{TEST_ACCURACY}_std": accuracy.std(),
+    }
 
 
 def difference(runs: pd.DataFrame, reference: pd.DataFrame) -> dict:
@@ -143,15 +164,28 @@ def difference(runs: pd.DataFrame, reference: pd.DataFrame) -> dict:
     row = {"mean_difference": sum(sample) / len(sample) - sum(base) / len(base)}
     interval = welch_interval(sample, base)
     if interval is None:
-        return row | {"note": "no interval: Welch's t needs at least 2 seeds per side "
-                              "and some spread; add seeds under tuning.seeds"}
-    return row | {"ci95_low": interval["ci_low"], "ci95_high": interval["ci_high"],
-                  "welch_df": interval["df"], "p_value": interval["p_value"], "note": ""}
+        return row | {
+            "note": "no interval: Welch's t needs at least 2 seeds per side "
+            "and some spread; add seeds under tuning.seeds"
+        }
+    return row | {
+        "ci95_low": interval["ci_low"],
+        "ci95_high": interval["ci_high"],
+        "welch_df": interval["df"],
+        "p_value": interval["p_value"],
+        "note": "",
+    }
 
 
-def sweep_verdicts(test: pd.DataFrame, histories: pd.DataFrame, findings: list[dict],
-                   num_classes: int, epochs: int, rules: dict,
-                   selected: pd.DataFrame) -> pd.DataFrame:
+def sweep_verdicts(
+    test: pd.DataFrame,
+    histories: pd.DataFrame,
+    findings: list[dict],
+    num_classes: int,
+    epochs: int,
+    rules: dict,
+    selected: pd.DataFrame,
+) -> pd.DataFrame:
     """The config's findings (ablation/findings.py) at the default rate and at the tuned
     rates, on the runs that the test set evaluated, judged as one family (both
     settings). Training loss comes from the sweep's histories at any of its ``epochs``;
@@ -163,17 +197,23 @@ def sweep_verdicts(test: pd.DataFrame, histories: pd.DataFrame, findings: list[d
     rows = []
     for setting in ("default", "tuned"):
         runs = test[test["setting"] == setting]
-        rows += [row | {"setting": setting} for row in
-                 evidence_rows(findings, sweep_values(runs, histories, epochs), num_classes,
-                               epochs, rules)]
-    table = judged(rows, rules, columns=[*COLUMNS[:2], "setting", *COLUMNS[2:]],
-                   by=("finding", "setting"))
+        rows += [
+            row | {"setting": setting}
+            for row in evidence_rows(
+                findings, sweep_values(runs, histories, epochs), num_classes, epochs, rules
+            )
+        ]
+    table = judged(
+        rows, rules, columns=[*COLUMNS[:2], "setting", *COLUMNS[2:]], by=("finding", "setting")
+    )
     settings = table["setting"]
     rates = test.groupby(["setting", "variant"])["learning_rate"].first()
 
     def rate(variant_column):
-        return [rates.get((setting, variant), math.nan)
-                for setting, variant in zip(settings, table[variant_column])]
+        return [
+            rates.get((setting, variant), math.nan)
+            for setting, variant in zip(settings, table[variant_column])
+        ]
 
     table.insert(table.columns.get_loc("reference"), "learning_rate", rate("variant"))
     # A reference names one variant in each row of a check against it (``against``).
@@ -181,12 +221,16 @@ def sweep_verdicts(test: pd.DataFrame, histories: pd.DataFrame, findings: list[d
     at_edge = selected.set_index("variant")["grid_edge"].fillna("")
     table["grid_edge"] = [
         at_edge.get(variant, "") if setting == "tuned" else ""
-        for setting, variant in zip(settings, table["variant"])]
+        for setting, variant in zip(settings, table["variant"])
+    ]
     # Each finding's rows together, in the config's order, the default rate first.
     order = {finding["name"]: index for index, finding in enumerate(findings)}
     return table.sort_values(
-        ["finding", "setting"], key=lambda column: column.map(order) if column.name == "finding"
-        else column, ignore_index=True, kind="stable")
+        ["finding", "setting"],
+        key=lambda column: column.map(order) if column.name == "finding" else column,
+        ignore_index=True,
+        kind="stable",
+    )
 
 
 def sweep_values(runs: pd.DataFrame, histories: pd.DataFrame, epochs: int) -> pd.DataFrame:

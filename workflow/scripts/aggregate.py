@@ -7,10 +7,17 @@ settings = read_settings(snakemake.input.settings)
 write_tables(
     dataset=snakemake.wildcards.dataset,
     runs=[
-        {"variant": variant, "seed": seed, "history": history, "model": model,
-         "provenance": sidecar}
+        {
+            "variant": variant,
+            "seed": seed,
+            "history": history,
+            "model": model,
+            "provenance": sidecar,
+        }
         for (variant, seed), history, model, sidecar in zip(
-            settings["runs"], snakemake.input.histories, snakemake.input.models,
+            settings["runs"],
+            snakemake.input.histories,
+            snakemake.input.models,
             snakemake.input.provenance,
         )
     ],

@@ -6,8 +6,13 @@ log_to(snakemake.log[0])
 settings = read_settings(snakemake.input.settings)
 histories, finals = collect_sweep(
     [
-        {"variant": variant, "learning_rate": rate, "seed": seed,
-         "history": history, "provenance": sidecar}
+        {
+            "variant": variant,
+            "learning_rate": rate,
+            "seed": seed,
+            "history": history,
+            "provenance": sidecar,
+        }
         for (variant, rate, seed), history, sidecar in zip(
             settings["runs"], snakemake.input.histories, snakemake.input.provenance
         )
