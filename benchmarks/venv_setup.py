@@ -38,6 +38,21 @@ COMPARE_WITH_LOCK = (
 )
 
 
+def installed_and_locked(python, checkout) -> tuple[dict[str, str], dict[str, str]]:
+    """What ``python``'s environment has installed, and what ``checkout``'s lock
+    installs on its platform."""
+    compared = json.loads(
+        subprocess.run(
+            [python, "-c", COMPARE_WITH_LOCK],
+            cwd=checkout,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    return compared["installed"], compared["locked"]
+
+
 def pypi_only_environment(scratch: Path) -> dict[str, str]:
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith(("PIP_", "UV_"))
@@ -61,16 +76,7 @@ def set_up(installer: str, scratch: Path) -> dict:
         check=True,
     )
     seconds = time.perf_counter() - started
-    compared = json.loads(
-        subprocess.run(
-            [clone / ".venv/bin/python", "-c", COMPARE_WITH_LOCK],
-            cwd=clone,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
-    installed, locked = compared["installed"], compared["locked"]
+    installed, locked = installed_and_locked(clone / ".venv/bin/python", clone)
     return {
         "installer": installer,
         "seconds": seconds,

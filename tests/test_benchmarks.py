@@ -293,21 +293,11 @@ def test_the_results_page_shows_each_rounds_floor_beside_its_ratio():
 
 def test_the_setup_benchmark_compares_an_environment_with_what_the_lock_installs_on_its_platform():
     """benchmarks/venv_setup.py's comparison, run by this checkout's .venv: the lock's
-    entries for other platforms (macOS's tensorflow, aarch64's TensorBoard) are not
+    entries for other platforms (the tensorflow of macOS and Linux aarch64) are not
     taken for packages missing here."""
-    import json
 
-    from venv_setup import COMPARE_WITH_LOCK
+    from venv_setup import installed_and_locked
 
-    compared = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", COMPARE_WITH_LOCK],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
-    installed, locked = compared["installed"], compared["locked"]
+    installed, locked = installed_and_locked(sys.executable, REPO)
     assert len({"tensorflow", "tensorflow-cpu"} & set(locked)) == 1  # this platform's alone
     assert [name for name in locked if installed.get(name) != locked[name]] == []
