@@ -18,6 +18,21 @@ from ablation.findings import COLUMNS as FINDING_COLUMNS
 from ablation.studies import grid_studies, rule_prefix, study_configs
 from ablation.study_comparison import compare_studies, compare_study_files, plot_study_losses
 
+# The columns of a verdict, in results/compare/findings.csv as in each study's findings.csv.
+VERDICT_COLUMNS = [
+    "finding",
+    "verdict",
+    "check",
+    "covers",
+    "check_verdict",
+    "difference",
+    "ci95_low",
+    "ci95_high",
+    "p_value",
+    "p_holm",
+    "reason",
+]
+
 SCHEMA = yaml.safe_load(CONFIG_SCHEMA.read_text())
 DEFAULT = default_config()
 
@@ -229,17 +244,7 @@ def test_each_row_comes_from_its_own_studys_files_in_declared_order(tmp_path):
         "training.epochs",
         "model.pooling",
         "dataset",
-        "finding",
-        "verdict",
-        "check",
-        "covers",
-        "check_verdict",
-        "difference",
-        "ci95_low",
-        "ci95_high",
-        "p_value",
-        "p_holm",
-        "reason",
+        *VERDICT_COLUMNS,
     ]
     assert verdicts[
         ["study", "model.pooling", "dataset", "verdict", "difference", "reason"]
@@ -349,19 +354,6 @@ SUMMARY_COLUMNS = [
     "test_loss_std",
     "n_seeds",
     "training_seconds_mean",
-]
-VERDICT_COLUMNS = [
-    "finding",
-    "verdict",
-    "check",
-    "covers",
-    "check_verdict",
-    "difference",
-    "ci95_low",
-    "ci95_high",
-    "p_value",
-    "p_holm",
-    "reason",
 ]
 
 
