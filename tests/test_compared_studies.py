@@ -32,6 +32,17 @@ VERDICT_COLUMNS = [
     "p_holm",
     "reason",
 ]
+# The columns of each study's summary.csv.
+SUMMARY_COLUMNS = [
+    "dataset",
+    "variant",
+    "test_accuracy_mean",
+    "test_accuracy_std",
+    "test_loss_mean",
+    "test_loss_std",
+    "n_seeds",
+    "training_seconds_mean",
+]
 
 SCHEMA = yaml.safe_load(CONFIG_SCHEMA.read_text())
 DEFAULT = default_config()
@@ -146,18 +157,7 @@ def test_the_comparison_shows_only_the_settings_that_differ():
             },
         }
     )
-    assert list(table.columns) == [
-        "study",
-        "training.epochs",
-        "dataset",
-        "variant",
-        "test_accuracy_mean",
-        "test_accuracy_std",
-        "test_loss_mean",
-        "test_loss_std",
-        "n_seeds",
-        "training_seconds_mean",
-    ]
+    assert list(table.columns) == ["study", "training.epochs", *SUMMARY_COLUMNS]
     assert table["study"].tolist() == ["a", "a", "b", "b"]
     assert table["training.epochs"].tolist() == [2, 2, 10, 10]
     assert table["test_accuracy_mean"].tolist() == pytest.approx([0.5, 0.6, 0.7, 0.8])
@@ -345,16 +345,6 @@ def test_compare_needs_studies_and_a_bad_declaration_stops_before_any_job(clone)
 # The real comparison: conftest's `compared`, two studies over report.lecture_sample
 # that start from base's cache.
 COMPARED = grid_studies(COMPARED_STUDIES["grid"])
-SUMMARY_COLUMNS = [
-    "dataset",
-    "variant",
-    "test_accuracy_mean",
-    "test_accuracy_std",
-    "test_loss_mean",
-    "test_loss_std",
-    "n_seeds",
-    "training_seconds_mean",
-]
 
 
 @pytest.mark.e2e
