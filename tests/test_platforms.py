@@ -232,3 +232,9 @@ def test_make_check_platforms_runs_the_check(index, tmp_path):
 def test_the_arm64_study_script_parses():
     """`make arm64-study` needs root, the network and hours; bash reads it whole here."""
     subprocess.run(["bash", "-n", str(REPO / ".ci" / "arm64_study.sh")], check=True)
+
+
+def test_ci_runs_the_platform_check():
+    """README: "CI asks PyPI whether each platform and Python installs the lock"."""
+    lines = [line.strip() for line in (REPO / ".ci" / "run").read_text().splitlines()]
+    assert "make check-platforms" in lines
