@@ -169,3 +169,15 @@ def test_the_workflow_requires_the_snakemake_that_the_suite_runs():
     assert snakemake.__version__ == locked
     readme = " ".join((REPO / "README.md").read_text().split())
     assert f"requires Snakemake {locked}, the version that `requirements.lock` pins" in readme
+
+
+def test_make_makes_the_venv_with_the_python_it_is_given(make_checkout):
+    """README: `make PYTHON=python3.12 run` makes .venv with another Python."""
+    plan = subprocess.run(
+        ["make", "-n", ".venv/.installed", "PYTHON=python3.12"],
+        cwd=make_checkout,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "python3.12 -m venv .venv" in plan

@@ -238,3 +238,15 @@ def test_ci_runs_the_platform_check():
     """README: "CI asks PyPI whether each platform and Python installs the lock"."""
     lines = [line.strip() for line in (REPO / ".ci" / "run").read_text().splitlines()]
     assert "make check-platforms" in lines
+
+
+def test_readme_names_the_glibc_that_the_check_asks_for():
+    """README's "Linux needs glibc 2.28 or newer" is the manylinux tag the check resolves."""
+    tags = {
+        re.search(r"manylinux_(\d+)_(\d+)", platform).groups()
+        for platform in check_platforms.PLATFORMS
+        if "manylinux" in platform
+    }
+    ((major, minor),) = tags
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert f"Linux needs glibc {major}.{minor} or newer" in readme
