@@ -89,6 +89,7 @@ def clear_caches():
         software.installed_version,
         software.providers,
         software.software,
+        software.environment_fingerprint,
     ):
         cached.cache_clear()
 
@@ -216,6 +217,34 @@ def test_a_build_whose_info_cannot_be_read_is_not_taken_for_the_cpu_build(enviro
     dist_info(environment, "tensorflow", "2.21.0", top_level="tensorflow")
     clear_caches()
     assert software.gpu_build("tensorflow")["build_info"] is None
+
+
+def test_an_identity_kept_for_this_environment_is_read_back(environment):
+    kept = environment / "kept"
+    read_from_metadata = software.software(str(TRAIN), False)
+    assert software.software(str(TRAIN), False, kept) == read_from_metadata
+    (file,) = kept.glob("*.json")
+    assert file.stem == software.environment_fingerprint()
+    # A later process reads the kept file, not the metadata.
+    file.write_text(file.read_text().replace(software.installed_version("numpy"), "from-the-file"))
+    clear_caches()
+    assert software.software(str(TRAIN), False, kept)["packages"]["numpy"] == "from-the-file"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda folder: dist_info(folder, "numpy", "99.0.0", like="numpy"),
+        lambda folder: (next(folder.glob("*.dist-info")) / "METADATA").write_text("Name: x\n"),
+    ],
+    ids=["a new distribution first on the path", "a distribution's metadata rewritten"],
+)
+def test_another_environment_has_another_fingerprint(environment, change):
+    dist_info(environment, "example", "1.0")
+    before = software.environment_fingerprint()
+    change(environment)
+    clear_caches()
+    assert software.environment_fingerprint() != before
 
 
 def test_a_job_that_imports_packages_records_its_platform():

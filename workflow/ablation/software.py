@@ -43,12 +43,17 @@ Two facts about TensorFlow that its metadata does not state are added here:
   more, so that switch never changes a CPU run's identity.
 
 Everything is read from metadata and source files: TensorFlow is never imported,
-which keeps Snakemake's DAG check fast.
+which keeps Snakemake's DAG check fast. Reading the metadata of every installed
+distribution still takes a good part of a second, once per snakemake process: so the
+workflow keeps each identity in a file named for a fingerprint of the environment
+(environment_fingerprint), and a later process in the same environment reads it.
 """
 
 import ast
 import functools
+import hashlib
 import importlib.metadata
+import json
 import os
 import platform
 import sys
@@ -188,12 +193,61 @@ def platform_identity() -> dict[str, str]:
 
 
 @functools.cache
-def software(script, share_cpu_and_gpu_results: bool) -> dict:
+def environment_fingerprint() -> str:
+    """A digest of everything importlib.metadata and this module read: the
+    interpreter, the platform, KERAS_BACKEND, sys.path, and each distribution's
+    metadata folder on it, with the size and modification time of that folder and of
+    its METADATA (a new version is a new folder; a rewritten one, a new time)."""
+    digest = hashlib.sha256(
+        repr(
+            (sys.executable, sys.path, platform_identity(), os.environ.get("KERAS_BACKEND"))
+        ).encode()
+    )
+    for entry in sys.path:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                folder = os.path.join(entry or ".", name)
+                for path in (folder, os.path.join(folder, "METADATA")):
+                    try:
+                        stat = os.stat(path)
+                    except OSError:
+                        continue
+                    digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def software(script, share_cpu_and_gpu_results: bool, kept_in: Path | None = None) -> dict:
     """The third-party software that ``script``'s code runs (the module docstring
-    says which): {} for code that imports only the standard library and this package."""
+    says which): {} for code that imports only the standard library and this package.
+    With ``kept_in``, a folder, the identity is read from there where this
+    environment (environment_fingerprint) has kept it, and kept there otherwise."""
     modules = external_imports(script)
     if "keras" in modules:
         modules.add(os.environ.get("KERAS_BACKEND", TENSORFLOW))
+    if kept_in is None:
+        return identity_of(frozenset(modules), share_cpu_and_gpu_results)
+    kept = Path(kept_in) / f"{environment_fingerprint()}.json"
+    key = json.dumps([sorted(modules), share_cpu_and_gpu_results])
+    try:
+        identities = json.loads(kept.read_text())
+    except (OSError, ValueError):
+        identities = {}
+    if key not in identities:
+        identities[key] = identity_of(frozenset(modules), share_cpu_and_gpu_results)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f"{kept.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps(identities, sort_keys=True))
+        partial.replace(kept)  # whole or not at all, whatever runs beside it
+    return identities[key]
+
+
+def identity_of(modules: frozenset[str], share_cpu_and_gpu_results: bool) -> dict:
+    """software()'s answer for code that imports the top-level ``modules``."""
     roots = sorted({providers()[module] for module in modules if module in providers()})
     names = requirement_closure(roots, installed_requirements)
     tensorflow = providers().get(TENSORFLOW)

@@ -40,6 +40,7 @@ rule lecture:
                     "software": software(
                         LECTURE_NOTEBOOK,
                         config["software"]["share_cpu_and_gpu_results"],
+                        KEPT_SOFTWARE_IDENTITIES,
                     ),
                 },
             },

@@ -14,6 +14,12 @@ def get_script(rule_name):
     return str(on_disk(declared.basedir.join(declared.script or declared.notebook)))
 
 
+# Where each snakemake process finds the software identities that an earlier one
+# read from this environment's metadata (workflow/ablation/software.py), and keeps
+# those it reads itself: Snakemake's own folder of the working directory.
+KEPT_SOFTWARE_IDENTITIES = Path(".snakemake", "software-identities")
+
+
 # Where this workflow's paths go: unchanged, or, in a module (a study of a
 # `studies:` config, or another project's Snakefile), moved by its prefix. Input
 # functions return unmoved paths, which Snakemake moves; the settings files that
@@ -34,7 +40,11 @@ def get_settings(rule_name, make_settings):
         path = folder / f"{name or rule_name}.json"
         script = get_script(rule_name)
         settings = make_settings(wildcards) | {"code": code_digest(script)}
-        third_party = software(script, config["software"]["share_cpu_and_gpu_results"])
+        third_party = software(
+            script,
+            config["software"]["share_cpu_and_gpu_results"],
+            KEPT_SOFTWARE_IDENTITIES,
+        )
         if third_party:  # none for code that imports only the standard library
             settings["software"] = third_party
         write_if_changed(Path(PATH_MODIFIER.replace_prefix(str(path))), settings)
