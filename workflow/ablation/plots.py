@@ -1,12 +1,16 @@
 """The study's figures. Inputs are CSV and NumPy files only: no TensorFlow here."""
 
+import json
+
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from ablation import metrics  # noqa: E402
 
@@ -15,11 +19,31 @@ plt.rcParams["svg.hashsalt"] = "mnist-ablation"
 METADATA = {".svg": {"Date": None}, ".png": {}}
 
 
+def figure_labels(figure) -> list[str]:
+    """The words on ``figure``: titles, axis labels, legends and the tick labels set by
+    name. Numeric ticks are placed only when the figure is drawn, so they are not among
+    them."""
+    return [
+        text.get_text() for text in figure.findobj(Text) if text.get_visible() and text.get_text()
+    ]
+
+
 def save_figure(figure, paths) -> None:
+    """Writes ``figure`` to each path; a .png carries its words (figure_labels) as the
+    text chunk "Labels", so that a copy of it says which titles it was drawn with."""
+    labels = {"Labels": json.dumps(figure_labels(figure))}  # ASCII, as a PNG text chunk needs
     for path in paths:
         suffix = str(path)[str(path).rfind(".") :]
-        figure.savefig(path, dpi=120, bbox_inches="tight", metadata=METADATA[suffix])
+        metadata = METADATA[suffix] | (labels if suffix == ".png" else {})
+        figure.savefig(path, dpi=120, bbox_inches="tight", metadata=metadata)
     plt.close(figure)
+
+
+def png_labels(path) -> list[str] | None:
+    """The words a .png that save_figure wrote was drawn with (None for any other .png)."""
+    with Image.open(path) as image:
+        labels = image.text.get("Labels")
+    return None if labels is None else json.loads(labels)
 
 
 def mean_and_band(histories: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -103,35 +127,52 @@ def conv_kernels(weights: dict) -> list[tuple[str, np.ndarray]]:
     return [(name, weights[f"{name}/0"]) for name in names]
 
 
+def kernel_mosaic(kernel: np.ndarray) -> np.ndarray:
+    """One conv layer's kernels (h×w×in×out) side by side: the kernel from input
+    channel c to filter f at row c, column f, with a blank (NaN) line between them."""
+    height, width, in_channels, filters = kernel.shape
+    mosaic = np.full((in_channels * (height + 1) - 1, filters * (width + 1) - 1), np.nan)
+    for channel in range(in_channels):
+        for index in range(filters):
+            top, left = channel * (height + 1), index * (width + 1)
+            mosaic[top : top + height, left : left + width] = kernel[:, :, channel, index]
+    return mosaic
+
+
 def plot_filter_grid(weights: dict, title: str, paths) -> None:
-    """Every conv layer's 3×3 kernels: one row per input channel, one column per filter."""
+    """Every conv layer's 3×3 kernels: one row per input channel, one column per filter.
+    Each layer is one image (a mosaic), not an axes per kernel: a hundred axes would
+    take seconds to draw."""
     kernels = conv_kernels(weights)
     if not kernels:
         raise ValueError(f"{title}: this model has no conv layers, so no filters to draw")
     heights = [kernel.shape[2] for _, kernel in kernels]
-    figure = plt.figure(
-        figsize=(max(k.shape[3] for _, k in kernels) * 0.7, sum(heights) * 0.7 + 1.2 * len(kernels))
+    figure, axes = plt.subplots(
+        len(kernels),
+        1,
+        squeeze=False,
+        figsize=(
+            max(k.shape[3] for _, k in kernels) * 0.7,
+            sum(heights) * 0.7 + 1.2 * len(kernels),
+        ),
+        height_ratios=[height + 1.5 for height in heights],
     )
-    subfigures = figure.subfigures(len(kernels), 1, height_ratios=[h + 1.5 for h in heights])
-    for subfigure, (name, kernel) in zip(np.atleast_1d(subfigures), kernels):
-        in_channels, filters = kernel.shape[2], kernel.shape[3]
+    colours = plt.get_cmap("coolwarm").with_extremes(bad="white")
+    for axis, (name, kernel) in zip(axes[:, 0], kernels):
+        height, width, in_channels, filters = kernel.shape
         limit = float(np.abs(kernel).max()) or 1.0
-        axes = subfigure.subplots(in_channels, filters, squeeze=False)
-        for channel in range(in_channels):
-            for index in range(filters):
-                axis = axes[channel, index]
-                image = axis.imshow(
-                    kernel[:, :, channel, index], cmap="coolwarm", vmin=-limit, vmax=limit
-                )
-                axis.set_xticks([])
-                axis.set_yticks([])
-                if channel == 0:
-                    axis.set_title(str(index + 1), fontsize=7)
-        subfigure.suptitle(
-            f"{name}: {filters} filters × {in_channels} input channel(s)", fontsize=9
+        image = axis.imshow(kernel_mosaic(kernel), cmap=colours, vmin=-limit, vmax=limit)
+        axis.set_xticks(np.arange(filters) * (width + 1) + (width - 1) / 2, range(1, filters + 1))
+        axis.set_yticks(
+            np.arange(in_channels) * (height + 1) + (height - 1) / 2, range(1, in_channels + 1)
         )
-        subfigure.colorbar(image, ax=axes, shrink=0.8, fraction=0.02)
-    figure.suptitle(title, fontsize=10, y=1.02)
+        axis.tick_params(length=0, labelsize=7)
+        axis.xaxis.tick_top()
+        axis.set_ylabel("input channel", fontsize=8)
+        axis.set_title(f"{name}: {filters} filters × {in_channels} input channel(s)", fontsize=9)
+        axis.spines[:].set_visible(False)
+        figure.colorbar(image, ax=axis, shrink=0.8, fraction=0.02)
+    figure.suptitle(title, fontsize=10)
     save_figure(figure, paths)
 
 
