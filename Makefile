@@ -14,7 +14,7 @@ GPU_VENV := .venv-gpu
 INSTALLER ?= uv
 ARGS ?=
 
-.PHONY: run test test-quick lock check-platforms arm64-study slurm-env bench-env bench gpu-env
+.PHONY: run test test-quick lock check-platforms docs-figures arm64-study slurm-env bench-env bench gpu-env
 
 # Installs lock file $(2) into the venv $(1), hash-checked: with uv when it can be
 # installed from the lock's own hash-checked entry (`uv pip sync` also removes any
@@ -70,6 +70,12 @@ lock: $(STAMP)
 # asked of PyPI with uv's cross-platform dry run (needs the network; CI runs it).
 check-platforms: $(STAMP)
 	$(BIN)/python .ci/check_platforms.py $(ARGS)
+
+# Redraws every figure under docs/figures/ with the current code, from the files of
+# the real runs kept beside them (docs/figures/figures.yaml; ARGS="--from CLONE" keeps
+# a new run's files first).
+docs-figures: $(STAMP)
+	$(BIN)/python docs/figures/redraw.py $(ARGS)
 
 # The tiny study on Linux aarch64 for real, emulated by QEMU in an arm64 Debian userland
 # kept in .arm64/ (as root, with the network; far longer than CI allows).

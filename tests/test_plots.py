@@ -148,6 +148,14 @@ def test_filter_grid_draws_every_conv_layer(tmp_path):
     check_figures(paths)
 
 
+def test_a_layers_kernels_sit_in_its_mosaic_by_input_channel_and_filter():
+    kernel = np.arange(3 * 3 * 2 * 4, dtype=float).reshape(3, 3, 2, 4)
+    mosaic = plots.kernel_mosaic(kernel)
+    assert mosaic.shape == (2 * 4 - 1, 4 * 4 - 1)
+    assert np.array_equal(mosaic[4:7, 8:11], kernel[:, :, 1, 2])  # channel 2, filter 3
+    assert np.isnan(mosaic[3]).all() and np.isnan(mosaic[:, 3]).all()  # the blank lines
+
+
 def test_filter_grid_refuses_a_model_without_conv_layers(tmp_path):
     with pytest.raises(ValueError, match="no conv layers"):
         plots.plot_filter_grid({"dense1/0": np.zeros((2, 2))}, "v4", figure_paths(tmp_path, "x"))
