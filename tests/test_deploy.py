@@ -13,6 +13,7 @@ import pytest
 import yaml
 from clones import Workflow, make_clone
 from project import REPO
+from shared_studies import shared_study
 from snakemake_only import snakemake_only_environment
 from test_module import TAG, module_project_directory, released_repository
 
@@ -152,19 +153,26 @@ def test_snakedeploys_module_from_github_at_a_tag_plans_the_study_with_snakemake
     assert list(project.glob(".snakemake/workflow-source/*/ablation/config.py"))
 
 
+@shared_study
+def dot_test_run(root, base):
+    """A fresh clone that has run `snakemake --directory .test --cores 2` from its root
+    (README, .test/config/config.yaml), with base's cache."""
+    clone = Workflow(make_clone(root / "clone"), base.cache)
+    clone.first_run = clone.run("--directory", ".test", "--cores", "2")
+    return clone
+
+
 @pytest.mark.e2e
-def test_the_tiny_study_runs_in_dot_test_with_directory(tmp_path, base):
-    """README and .test/config/config.yaml: `snakemake --directory .test --cores 2`, from
-    the repository root, runs the tiny study there; with base's cache it trains nothing."""
-    clone = Workflow(make_clone(tmp_path / "clone"), base.cache)
-    run = clone.run("--directory", ".test", "--cores", "2")
+def test_the_tiny_study_runs_in_dot_test_with_directory(dot_test_run):
+    """The tiny study runs in .test/, and with base's cache it trains nothing."""
+    clone = dot_test_run
     results = clone.path(".test/results/mnist")
     for table in ["summary.csv", "findings.csv"]:
         assert (results / table).stat().st_size
     assert (results / "lecture" / "lecture.html").stat().st_size
     assert (
         "Symlinking output file results/mnist/models/v1_sigmoid/seed0.keras from cache"
-        in run.output
+        in clone.first_run.output
     )
     assert not clone.path("results").exists()
 

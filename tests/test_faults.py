@@ -88,17 +88,19 @@ def uninterrupted_training(root):
     return flow
 
 
-def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, uninterrupted_training):
-    flow = clone_with_config(tmp_path, "killed", tiny_config(epochs=EPOCHS))
+@shared_study
+def killed_training(root):
+    """The same training killed by SIGKILL once its checkpoint holds three epochs
+    (``killed_after``: the epochs it held then; ``model_after_kill``: whether the model
+    was there), then what docs/troubleshooting.md says to do after a crash: unlock, and
+    rerun the incomplete job."""
+    flow = clone_with_config(root, "killed", tiny_config(epochs=EPOCHS))
     process = start(flow, "--cores", "2", TARGET, "--configfile", TINY_CONFIG)
-    # Ends early, and fails below, if the training finished before the kill.
+    # Ends early, and the test fails, if the training finished before the kill.
     wait_for(lambda: completed_epochs(flow) >= 3 or process.poll() is not None)
     kill_group(process)
-    killed_after = completed_epochs(flow)
-    assert 3 <= killed_after < EPOCHS, "the kill must land mid-training"
-    assert not flow.path(TARGET).exists()
-
-    # What docs/troubleshooting.md says to do after a crash: unlock, then rerun the incomplete job.
+    flow.killed_after = completed_epochs(flow)
+    flow.model_after_kill = flow.path(TARGET).exists()
     flow.run("--unlock", "--configfile", TINY_CONFIG)
     flow.run(
         "--cores",
@@ -109,9 +111,18 @@ def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, uninte
         "--configfile",
         TINY_CONFIG,
     )
+    return flow
+
+
+def test_training_killed_with_sigkill_resumes_to_identical_bits(
+    killed_training, uninterrupted_training
+):
+    flow = killed_training
+    assert 3 <= flow.killed_after < EPOCHS, "the kill must land mid-training"
+    assert not flow.model_after_kill
     log = flow.path("logs/mnist/train/v1_sigmoid/seed0.log").read_text()
     resumed = int(re.search(r"resuming v1_sigmoid seed 0 after epoch (\d+)", log).group(1))
-    assert resumed >= killed_after  # the kill may land after a checkpoint was written
+    assert resumed >= flow.killed_after  # the kill may land after a checkpoint was written
     assert f"epoch {resumed + 1}/{EPOCHS}" in log.split("resuming")[1]
     assert f"epoch 1/{EPOCHS}" not in log.split("resuming")[1]
 
@@ -129,15 +140,24 @@ def test_training_killed_with_sigkill_resumes_to_identical_bits(tmp_path, uninte
     assert not flow.path("results/mnist/checkpoints/v1_sigmoid/seed0").exists()
 
 
-def test_nan_loss_fails_the_job_naming_variant_seed_and_epoch(tmp_path):
-    flow = clone_with_config(tmp_path, "nan", tiny_config(learning_rate=1e38))
-    target = "results/mnist/histories/v2_relu/seed0.csv"
-    result = flow.run("--cores", "2", target, "--configfile", TINY_CONFIG, check=False)
+NAN_TARGET = "results/mnist/histories/v2_relu/seed0.csv"
+
+
+@shared_study
+def nan_training(root):
+    """A training whose loss becomes nan in its first epoch (a learning rate of 1e38)."""
+    flow = clone_with_config(root, "nan", tiny_config(learning_rate=1e38))
+    flow.first_run = flow.run("--cores", "2", NAN_TARGET, "--configfile", TINY_CONFIG, check=False)
+    return flow
+
+
+def test_nan_loss_fails_the_job_naming_variant_seed_and_epoch(nan_training):
+    flow, result = nan_training, nan_training.first_run
     assert result.returncode != 0
     log = flow.path("logs/mnist/train/v2_relu/seed0.log").read_text()
     assert re.search(r"mnist variant v2_relu, seed 0: loss became nan in epoch 1", log)
     assert "lower training.learning_rate" in log
-    assert not flow.path(target).exists()
+    assert not flow.path(NAN_TARGET).exists()
     assert not flow.path("results/mnist/models/v2_relu/seed0.keras").exists()
 
 

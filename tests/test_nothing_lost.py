@@ -11,6 +11,7 @@ import pytest
 from clones import Workflow, make_clone, tiny_config
 from mirror_servers import unused_port_url
 from project import TINY_CONFIG
+from shared_studies import shared_study
 from tinydata import write_tiny_dataset
 from workflow_helpers import planned_rules
 
@@ -96,43 +97,55 @@ MODEL = "results/mnist/models/v2_relu/seed0.keras"
 HISTORY = "results/mnist/histories/v2_relu/seed0.csv"
 
 
-def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(tmp_path, base):
-    # A copy of base's cache, which this test damages: the model comes from there.
-    first = Workflow(make_clone(tmp_path / "first" / "clone"), tmp_path / "first" / "cache")
+@shared_study
+def damaged_cache(root, base):
+    """Two fresh clones with a copy of base's cache. The first restores MODEL from it
+    (``cached_modes``: the modes of the cache's files then), and the entry is cut in
+    half; the second's run meets it (``result``), and the command its message names is
+    run (``remove``, ``left_after_remove``); then the first runs again (``rerun``, with
+    its training's log), and the second too."""
+    first = Workflow(make_clone(root / "first" / "clone"), root / "first" / "cache")
     shutil.copytree(base.cache, first.cache)
     first.write_config(tiny_config())
     first.run("--cores", "2", MODEL, "--configfile", TINY_CONFIG)
+    first.entry = first.path(MODEL).resolve()
+    first.cached_modes = [path.stat().st_mode for path in first.cache.iterdir() if path.is_file()]
+    first.entry.chmod(0o644)  # torn write or bit rot on the shared disk
+    with open(first.entry, "r+b") as handle:
+        handle.truncate(first.entry.stat().st_size // 2)
 
-    # Restored outputs are symlinks into the cache; its entries are read-only.
-    entry = first.path(MODEL).resolve()
-    assert entry.parent == first.cache.resolve()
-    cached = [path for path in first.cache.iterdir() if path.is_file()]
-    assert cached and all(
-        not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) for path in cached
-    )
-
-    entry.chmod(0o644)  # torn write or bit rot on the shared disk
-    with open(entry, "r+b") as handle:
-        handle.truncate(entry.stat().st_size // 2)
-
-    second = Workflow(make_clone(tmp_path / "second" / "clone"), first.cache)
+    second = Workflow(make_clone(root / "second" / "clone"), first.cache)
     shutil.copy(first.path(TINY_CONFIG), second.path(TINY_CONFIG))
-    result = second.run("--cores", "2", TARGET, "--configfile", TINY_CONFIG, check=False)
-    assert result.returncode != 0
-    assert f"{MODEL} is damaged" in result.output and str(entry) in result.output
-    remove = re.search(r"\((rm -f [^)]+)\)", result.output).group(1)
-    assert f"{entry.parent / entry.name[:64]}* " in remove and MODEL in remove
+    first.result = second.run("--cores", "2", TARGET, "--configfile", TINY_CONFIG, check=False)
+    command = re.search(r"\((rm -f [^)]+)\)", first.result.output)
+    first.remove = command and command.group(1)
+    if first.remove:  # what the message says
+        subprocess.run(first.remove, shell=True, cwd=second.directory, check=True)
+    first.left_after_remove = list(first.cache.glob(first.entry.name[:64] + "*"))
 
-    subprocess.run(remove, shell=True, cwd=second.directory, check=True)  # what the message says
-    assert not any(first.cache.glob(entry.name[:64] + "*"))
+    train_log = first.path("logs/mnist/train/v2_relu/seed0.log")
+    train_log.write_text("before the rerun\n")
+    first.rerun = first.run("--cores", "2", TARGET, MODEL, "--configfile", TINY_CONFIG)
+    first.rerun_log = train_log.read_text().split("before the rerun")[-1]
+    second.run("--cores", "2", TARGET, "--configfile", TINY_CONFIG)
+    first.second = second
+    return first
 
+
+def test_a_damaged_cache_entry_is_caught_and_the_message_says_how_to_rebuild(damaged_cache):
+    first, entry = damaged_cache, damaged_cache.entry
+    # Restored outputs are symlinks into the cache; its entries are read-only.
+    assert entry.parent == first.cache.resolve()
+    assert first.cached_modes and all(
+        not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) for mode in first.cached_modes
+    )
+    assert first.result.returncode != 0
+    assert f"{MODEL} is damaged" in first.result.output and str(entry) in first.result.output
+    assert f"{entry.parent / entry.name[:64]}* " in first.remove and MODEL in first.remove
+    assert first.left_after_remove == []
     # The first checkout's links to the removed entries dangle now: its next run
     # drops them and trains again instead of stopping at them (the model is a final
     # target of the study, as here).
-    train_log = first.path("logs/mnist/train/v2_relu/seed0.log")
-    train_log.write_text("before the rerun\n")
-    output = first.run("--cores", "2", TARGET, MODEL, "--configfile", TINY_CONFIG).output
-    assert f"{MODEL}: its cache entry is gone" in output
-    assert "epoch 1/1" in train_log.read_text().split("before the rerun")[-1]
-    second.run("--cores", "2", TARGET, "--configfile", TINY_CONFIG)
-    assert second.path(HISTORY).read_bytes() == first.path(HISTORY).read_bytes()
+    assert f"{MODEL}: its cache entry is gone" in first.rerun.output
+    assert "epoch 1/1" in first.rerun_log
+    assert first.second.path(HISTORY).read_bytes() == first.path(HISTORY).read_bytes()

@@ -608,11 +608,18 @@ def test_the_tuning_section_leaves_the_default_study_alone(base):
     assert {path: path.read_bytes() for path in settings} == before
 
 
-@pytest.mark.e2e
-def test_another_clone_with_the_same_cache_trains_no_sweep_point(sweep, tmp_path):
-    clone = Workflow(make_clone(tmp_path / "clone"), sweep.cache)
+@shared_study
+def sweep_clone(root, sweep):
+    """A fresh clone that has run sweep's tuning with sweep's cache."""
+    clone = Workflow(make_clone(root / "clone"), sweep.cache)
     clone.write_config(yaml.safe_load(sweep.path(TINY_CONFIG).read_text()))
     clone.run("--cores", "4", "tuning", "--configfile", TINY_CONFIG)
+    return clone
+
+
+@pytest.mark.e2e
+def test_another_clone_with_the_same_cache_trains_no_sweep_point(sweep, sweep_clone):
+    clone = sweep_clone
     logs = list(clone.path("logs/mnist/tuning/runs").rglob("*.log"))
     # Snakemake creates the log files of jobs restored from the cache, but nothing runs.
     assert len(logs) == 4 and all(log.stat().st_size == 0 for log in logs)
