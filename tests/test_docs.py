@@ -33,10 +33,12 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from itertools import product
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 from project import REPO, SNAKEMAKE
+from shared_studies import shared_study
 
 README = REPO / "README.md"
 COMMAND_PAGES = [README, *sorted((REPO / "docs").glob("*.md"))]
@@ -388,12 +390,15 @@ def dry_run_each(copy: Path, commands, env) -> list[subprocess.CompletedProcess]
     ]
 
 
-@pytest.mark.e2e
-def test_every_documented_command_works_in_a_fresh_clone(tmp_path):
-    """The dry runs are independent: they run two at a time, in two fresh copies (two
-    snakemake processes in one directory would write the same settings files), each
-    copy's share in page order."""
-    placeholders = tmp_path / "placeholders"
+@shared_study
+def documented_dry_runs(root):
+    """Every documented command that a dry run can check, dry-run in a fresh copy of the
+    repository with nothing beside it: what each command's line is (``documented``:
+    where, what it needs, the text near it, its plan), the failures found by reading the
+    pages, and each plan's dry run (``ran``). The dry runs are independent: they run two
+    at a time, in two fresh copies (two snakemake processes in one directory would write
+    the same settings files), each copy's share in page order."""
+    placeholders = root / "placeholders"
     substitute = lambda text: PLACEHOLDER.sub(  # noqa: E731
         lambda match: str(placeholders / match.group(1)), text
     )
@@ -401,11 +406,11 @@ def test_every_documented_command_works_in_a_fresh_clone(tmp_path):
         (placeholders / name).mkdir(parents=True, exist_ok=True)
     copies, envs = [], []
     for index in range(2):
-        copy = fresh_copy(tmp_path / f"clone{index}")
+        copy = fresh_copy(root / f"clone{index}")
         assert not (copy.parent / "shared").exists()
         for name, content in example_files().items():
             (copy / name).write_text(substitute(content))
-        cache = tmp_path / f"cache{index}"
+        cache = root / f"cache{index}"
         cache.mkdir()
         copies.append(copy)
         envs.append(os.environ | {"SNAKEMAKE_OUTPUT_CACHE": str(cache)})
@@ -425,7 +430,6 @@ def test_every_documented_command_works_in_a_fresh_clone(tmp_path):
         command = dry_run([substitute(arg) for arg in argv])
         planned.setdefault(planned_by(command), command)
         documented.append((where, needs, near, planned_by(command)))
-    assert planned, "no documented command was dry-run"
     keys, commands = list(planned), list(planned.values())
     with ThreadPoolExecutor(max_workers=2) as executor:
         shares = [
@@ -433,8 +437,18 @@ def test_every_documented_command_works_in_a_fresh_clone(tmp_path):
             for index, (copy, env) in enumerate(zip(copies, envs))
         ]
         results = [share.result() for share in shares]
-    ran = {key: results[index % 2][index // 2] for index, key in enumerate(keys)}
+    return SimpleNamespace(
+        documented=documented,
+        failures=failures,
+        ran={key: results[index % 2][index // 2] for index, key in enumerate(keys)},
+    )
 
+
+@pytest.mark.e2e
+def test_every_documented_command_works_in_a_fresh_clone(documented_dry_runs):
+    documented, ran = documented_dry_runs.documented, documented_dry_runs.ran
+    failures = list(documented_dry_runs.failures)
+    assert ran, "no documented command was dry-run"
     for where, needs, near, key in documented:
         result = ran[key]
         output = result.stdout + result.stderr
