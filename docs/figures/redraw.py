@@ -95,7 +95,6 @@ def draw(figure: str, spec: dict, into: Path, scratch: Path) -> None:
         output=RuleFiles(outputs),
         log=[str(log)],
     )
-    sys.path.insert(0, str(REPO / "workflow"))
     process = multiprocessing.get_context("fork").Process(
         target=run_script, args=(SCRIPTS / spec["script"], snakemake)
     )
@@ -117,6 +116,10 @@ def main(argv=None) -> None:
     manifest = read_manifest()
     if args.run:
         keep_inputs(manifest, args.run.resolve())
+    # Imported once here, so that each forked drawing process has matplotlib already.
+    sys.path.insert(0, str(REPO / "workflow"))
+    import ablation.plots  # noqa: F401
+
     for figure, spec in manifest.items():
         with tempfile.TemporaryDirectory() as scratch:
             draw(figure, spec, args.into.resolve(), Path(scratch))
