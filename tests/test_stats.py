@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
+from workflow_helpers import HISTORY_COLUMNS
 
 from ablation.integrity import DamagedOutput, file_sha256
 from ablation.stats import (
@@ -81,19 +82,7 @@ def runs(tmp_path):
 
 def test_histories_are_long_and_tidy(runs):
     histories = collect_histories("mnist", runs)
-    assert list(histories.columns) == [
-        "dataset",
-        "variant",
-        "seed",
-        "epoch",
-        "loss",
-        "accuracy",
-        "test_loss",
-        "test_accuracy",
-        "seconds",
-        "parameters",
-        "data_sha256",
-    ]
+    assert list(histories.columns) == HISTORY_COLUMNS
     assert len(histories) == 10
     assert set(histories["dataset"]) == {"mnist"}
 

@@ -5,7 +5,7 @@ import shutil
 import pandas as pd
 import pytest
 from project import TINY_CONFIG
-from workflow_helpers import dry_run, planned_jobs
+from workflow_helpers import HISTORY_COLUMNS, dry_run, planned_jobs
 
 VARIANTS = ["v1_sigmoid", "v2_relu", "v3_no_pooling", "v4_no_conv"]
 pytestmark = pytest.mark.e2e
@@ -14,19 +14,7 @@ pytestmark = pytest.mark.e2e
 def test_every_final_target_exists_and_is_well_formed(base):
     results = base.path("results/mnist")
     histories = pd.read_csv(results / "histories.csv")
-    assert list(histories.columns) == [
-        "dataset",
-        "variant",
-        "seed",
-        "epoch",
-        "loss",
-        "accuracy",
-        "test_loss",
-        "test_accuracy",
-        "seconds",
-        "parameters",
-        "data_sha256",
-    ]
+    assert list(histories.columns) == HISTORY_COLUMNS
     assert sorted(histories["variant"]) == VARIANTS and set(histories["epoch"]) == {1}
     summary = pd.read_csv(results / "summary.csv")
     assert list(summary["variant"]) == VARIANTS

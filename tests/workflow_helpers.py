@@ -6,6 +6,21 @@ import re
 import numpy as np
 from project import TINY_CONFIG
 
+# The columns of a study's histories.csv: one row per variant, seed and epoch.
+HISTORY_COLUMNS = [
+    "dataset",
+    "variant",
+    "seed",
+    "epoch",
+    "loss",
+    "accuracy",
+    "test_loss",
+    "test_accuracy",
+    "seconds",
+    "parameters",
+    "data_sha256",
+]
+
 JOB_START = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
 WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
 

@@ -87,6 +87,17 @@ def build_compiled_model(spec: dict, settings: dict, input_shape, num_classes: i
     return model
 
 
+def run_identity(dataset: dict, spec: dict, settings: dict, seed: int) -> dict:
+    """What a training's provenance record names it by: its data, variant, settings and seed."""
+    return {
+        "dataset": dataset["name"],
+        "data_sha256": dataset["digest"],
+        "variant": spec,
+        "training": settings,
+        "seed": seed,
+    }
+
+
 def write_history(path, rows, split: str) -> None:
     """Metrics only, in full float precision, so that equal runs give equal bytes;
     ``split`` names the evaluation data (see ablation.metrics)."""
@@ -316,12 +327,8 @@ def train(
         exported |= {name: outputs[name] for name in ("predictions", "weights")}
     write_json(
         outputs["provenance"],
-        {
-            "dataset": dataset["name"],
-            "data_sha256": dataset["digest"],
-            "variant": spec,
-            "training": settings,
-            "seed": seed,
+        run_identity(dataset, spec, settings, seed)
+        | {
             "train_examples": train_size,  # after train_subset
             "parameters": int(model.count_params()),
             "epoch_seconds": epoch_seconds,

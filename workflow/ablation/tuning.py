@@ -22,6 +22,7 @@ from ablation.training import (
     Checkpoint,
     NonFiniteLoss,
     build_compiled_model,
+    run_identity,
     save_model_atomically,
     train,
     write_history,
@@ -107,12 +108,8 @@ def record_divergence(
     write_history(outputs["history"], rows, metrics.VALIDATION)
     write_json(
         outputs["provenance"],
-        {
-            "dataset": dataset["name"],
-            "data_sha256": dataset["digest"],
-            "variant": spec,
-            "training": settings,
-            "seed": seed,
+        run_identity(dataset, spec, settings, seed)
+        | {
             "diverged": True,
             "diverged_in_epoch": len(rows) + 1,
             "message": message,
