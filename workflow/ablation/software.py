@@ -63,6 +63,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 from ablation.codehash import external_imports
+from ablation.files import write_json
 from ablation.provenance import normalized
 
 TENSORFLOW = "tensorflow"
@@ -240,9 +241,7 @@ def software(script, share_cpu_and_gpu_results: bool, kept_in: Path | None = Non
     if key not in identities:
         identities[key] = identity_of(frozenset(modules), share_cpu_and_gpu_results)
         kept.parent.mkdir(parents=True, exist_ok=True)
-        partial = kept.with_name(f"{kept.name}.{os.getpid()}.partial")
-        partial.write_text(json.dumps(identities, sort_keys=True))
-        partial.replace(kept)  # whole or not at all, whatever runs beside it
+        write_json(kept, identities)  # whole or not at all, whatever runs beside it
     return identities[key]
 
 
