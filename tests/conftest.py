@@ -21,13 +21,13 @@ from clones import (
 )
 from mirror_servers import FaultyMirrorHandler, QuietHandler, serving, unused_port_url
 from project import TEST_DATA, TINY_CONFIG
-from shared_studies import SHARED_STUDIES, building_in_background, shared_study
+from shared_studies import QUICK_STUDIES, SHARED_STUDIES, building_in_background, shared_study
 from subprocess_guard import GuardedPopen
 from tinydata import write_tiny_dataset
 
 # `make test-quick` runs the tests not marked e2e: no snakemake, no notebook. These
-# fixtures run snakemake (and so do the shared studies), and so does any subprocess
-# that subprocess_guard names.
+# fixtures run snakemake (and so do the shared studies not declared quick), and so does
+# any subprocess that subprocess_guard names.
 E2E_FIXTURES = {"served_tiny"}
 
 
@@ -48,7 +48,7 @@ def pytest_collection_modifyitems(items):
 
 
 def uses_e2e_fixtures(item) -> set[str]:
-    return (E2E_FIXTURES | SHARED_STUDIES.keys()) & set(item.fixturenames)
+    return (E2E_FIXTURES | (SHARED_STUDIES.keys() - QUICK_STUDIES)) & set(item.fixturenames)
 
 
 @pytest.fixture(autouse=True)

@@ -14,11 +14,19 @@ from contextlib import contextmanager
 import pytest
 
 SHARED_STUDIES = {}
+# The studies that run neither snakemake nor a notebook: the tests that use them stay
+# in `make test-quick`.
+QUICK_STUDIES = set()
 
 
-def shared_study(build):
-    """A session fixture named like ``build``: the study that ``build`` makes in the background."""
+def shared_study(build=None, *, quick=False):
+    """A session fixture named like ``build``: the study that ``build`` makes in the
+    background. ``quick``: it runs no snakemake and no notebook."""
+    if build is None:
+        return lambda build: shared_study(build, quick=quick)
     SHARED_STUDIES[build.__name__] = build
+    if quick:
+        QUICK_STUDIES.add(build.__name__)
 
     @pytest.fixture(scope="session", name=build.__name__)
     def study_fixture(background_studies):

@@ -2,12 +2,14 @@
 snakemake run, the memory sampler on a process tree, and the runners on tiny data, so
 that `make bench` cannot rot between its (long) runs."""
 
+import importlib.util
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 from project import REPO, default_config
+from shared_studies import shared_study
 from tinydata import tiny_images
 
 from ablation.config import variant_specs
@@ -197,35 +199,46 @@ def test_peak_memory_sums_the_whole_process_tree():
 TEST_IMAGES = 120
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    """train.npz (300 examples) and test.npz (TEST_IMAGES), as rule normalize writes them."""
-    directory = tmp_path_factory.mktemp("data")
+# The runners of the comparison; PyTorch's is in .venv-bench only (make bench-env).
+RUNNERS = {"plain_keras": "keras", "pytorch": "torch"}
+THREADS_CASE = ("1 thread, alone", 1, 1)
+
+
+@shared_study(quick=True)
+def benchmark_runs(root):
+    """On train.npz (300 examples) and test.npz (TEST_IMAGES), as rule normalize writes
+    them: the threads benchmark's loop on THREADS_CASE, and each runner of RUNNERS whose
+    framework this environment has. Each runs in processes of its own (each starts
+    TensorFlow, several seconds), in the background while other tests run."""
+    data = root / "data"
+    data.mkdir()
     for name, count, seed in (("train", 300, 1), ("test", TEST_IMAGES, 2)):
         labels = (np.arange(count) % 10).astype(np.uint8)
-        save_split(
-            directory / f"{name}.npz", tiny_images(labels, np.random.default_rng(seed)), labels
-        )
-    return directory
-
-
-def test_the_threads_benchmark_runs_the_workflows_training(data):
-    """The threads benchmark's loop, on one of its cases: the workflow's train() in a
-    process of its own with 1 thread, 2 epochs (each process starts TensorFlow, several
-    seconds: the other cases run the same command, alone or two at once)."""
-    case = ("1 thread, alone", 1, 1)
-    seconds = threads_benchmark(
-        ["v2_relu"], data, rounds=1, epochs=2, cases=[case], progress=lambda message: None
+        save_split(data / f"{name}.npz", tiny_images(labels, np.random.default_rng(seed)), labels)
+    threads = threads_benchmark(
+        ["v2_relu"], data, rounds=1, epochs=2, cases=[THREADS_CASE], progress=lambda message: None
     )
-    assert list(seconds) == [("v2_relu", case[0])]
-    assert len(seconds["v2_relu", case[0]]) == 1  # the warm epoch: the first one traces
+    return {"threads": threads} | {
+        runner: run_runner(runner, "v2_relu", 2, data)
+        for runner, framework in RUNNERS.items()
+        if importlib.util.find_spec(framework)
+    }
 
 
-@pytest.mark.parametrize("runner", ["plain_keras", "pytorch"])
-def test_a_comparison_runner_trains_on_tiny_data(runner, data):
-    if runner == "pytorch":
-        pytest.importorskip("torch", reason="PyTorch is in .venv-bench only (make bench-env)")
-    result = run_runner(runner, "v2_relu", 2, data)
+def test_the_threads_benchmark_runs_the_workflows_training(benchmark_runs):
+    """The threads benchmark's loop, on one of its cases: the workflow's train() in a
+    process of its own with 1 thread, 2 epochs (the other cases run the same command,
+    alone or two at once)."""
+    seconds = benchmark_runs["threads"]
+    assert list(seconds) == [("v2_relu", THREADS_CASE[0])]
+    assert len(seconds["v2_relu", THREADS_CASE[0]]) == 1  # the warm epoch: the first one traces
+
+
+@pytest.mark.parametrize("runner", list(RUNNERS))
+def test_a_comparison_runner_trains_on_tiny_data(runner, benchmark_runs):
+    if runner not in benchmark_runs:
+        pytest.skip(f"{RUNNERS[runner]} is in .venv-bench only (make bench-env)")
+    result = benchmark_runs[runner]
     assert len(result["epoch_seconds"]) == 2 and result["rss_mb"] > 0
     # measured on the whole test set: a whole number of its 120 images right
     correct = result["test_accuracy"] * TEST_IMAGES

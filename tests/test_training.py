@@ -2,8 +2,9 @@
 
 TensorFlow's thread pools can be set only before its first op in a process, and any
 earlier test that builds a model in the pytest process has run one. So every call
-runs in one fresh worker process per module (spawned, not forked: TensorFlow does
-not survive a fork), which sets them once, as a Snakemake job does.
+runs in one fresh worker process (spawned, not forked: TensorFlow does not survive a
+fork), which sets them once, as a Snakemake job does. The calls are one shared study,
+`trainings`, made in the background while other tests run; each test reads its own.
 """
 
 import json
@@ -14,8 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
-import pytest
 from project import default_config
+from shared_studies import shared_study
 from tinydata import tiny_images
 from workflow_helpers import curves_of, hparams_dashboard, tensorboard_hparams, tensorboard_scalars
 
@@ -44,21 +45,14 @@ def tiny_split(count: int, seed: int):
     return tiny_images(labels, np.random.default_rng(seed)), labels
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def write_data(directory):
     """train.npz (100 examples), its first 60 alone in first60.npz, and test.npz (40)."""
-    directory = tmp_path_factory.mktemp("data")
+    directory.mkdir()
     images, labels = tiny_split(100, seed=1)
     save_split(directory / "train.npz", images, labels)
     save_split(directory / "first60.npz", images[:60], labels[:60])
     save_split(directory / "test.npz", *tiny_split(40, seed=2))
     return directory
-
-
-@pytest.fixture(scope="module")
-def worker():
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
 
 
 def train_in_worker(
@@ -143,11 +137,10 @@ def outputs(directory) -> dict:
     }
 
 
-def run(worker, tmp_path, name, train_path, test_path, settings, **options) -> dict:
-    """train() in the worker; its log, jit_compile flags, history rows, provenance,
-    TensorBoard curves and HParams sessions."""
-    directory = tmp_path / name
-    directory.mkdir()
+def run(worker, directory, train_path, test_path, settings, **options) -> dict:
+    """train() in the worker, into ``directory``; its log, jit_compile flags, history
+    rows, provenance, TensorBoard curves and HParams sessions."""
+    directory.mkdir(parents=True)
     result = worker.submit(
         train_in_worker, directory, train_path, test_path, settings, **options
     ).result()
@@ -161,55 +154,66 @@ def run(worker, tmp_path, name, train_path, test_path, settings, **options) -> d
     }
 
 
-def test_train_subset_trains_on_exactly_the_first_n_examples(worker, data, tmp_path):
-    subset = run(
-        worker,
-        tmp_path,
-        "subset",
-        data / "train.npz",
-        data / "test.npz",
-        SETTINGS | {"train_subset": 60},
-    )
-    alone = run(worker, tmp_path, "alone", data / "first60.npz", data / "test.npz", SETTINGS)
+# Every train() call of the tests, by name: (training data, settings, run() options).
+# They run in this order in one worker: `fast` turns op determinism off, and each
+# later train() turns it on again, as every Snakemake job starts with it on.
+CALLS = {
+    "subset": ("train.npz", SETTINGS | {"train_subset": 60}, {}),
+    "alone": ("first60.npz", SETTINGS, {}),
+    "fast": ("train.npz", SETTINGS | {"fast": True}, {"allow_nondeterminism": True}),
+    "named": ("train.npz", SETTINGS, {}),
+    "other": (
+        "train.npz",
+        SETTINGS | {"epochs": 2},
+        {"checkpoint_settings": SETTINGS | {"epochs": 2, "learning_rate": 0.01}},
+    ),
+    "same": (
+        "train.npz",
+        SETTINGS | {"epochs": 2},
+        {"checkpoint_settings": SETTINGS | {"epochs": 2}},
+    ),
+    # The two trainings that the HParams dashboard lists, in a log directory of their own.
+    "dashboard/two_epochs": ("train.npz", SETTINGS | {"epochs": 2}, {}),
+    "dashboard/faster": ("train.npz", SETTINGS | {"learning_rate": 0.01}, {}),
+}
+
+
+@shared_study(quick=True)
+def trainings(root):
+    """CALLS, each in its folder under ``root``: run()'s result by name."""
+    data = write_data(root / "data")
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as worker:
+        return {
+            name: run(worker, root / name, data / train, data / "test.npz", settings, **options)
+            for name, (train, settings, options) in CALLS.items()
+        } | {"dashboard": root / "dashboard"}
+
+
+def test_train_subset_trains_on_exactly_the_first_n_examples(trainings):
+    subset, alone = trainings["subset"], trainings["alone"]
     assert subset["provenance"]["train_examples"] == alone["provenance"]["train_examples"] == 60
     # Deterministic training: the same 60 examples in the same order give the same bits.
     assert subset["history"] == alone["history"]
 
 
-def test_fast_trains_with_xla_and_finite_metrics(worker, data, tmp_path):
-    result = run(
-        worker,
-        tmp_path,
-        "fast",
-        data / "train.npz",
-        data / "test.npz",
-        SETTINGS | {"fast": True},
-        allow_nondeterminism=True,
-    )
+def test_fast_trains_with_xla_and_finite_metrics(trainings):
+    result = trainings["fast"]
     assert result["jit_compile"] == [True]
     (row,) = result["rows"]
     assert row["epoch"] == 1 and all(math.isfinite(value) for value in row.values())
 
 
-def test_the_numbers_on_the_evaluation_data_are_named_after_its_split(worker, data, tmp_path):
+def test_the_numbers_on_the_evaluation_data_are_named_after_its_split(trainings):
     """Keras calls them val_* whatever the data; the study's are the test set's."""
-    result = run(worker, tmp_path, "named", data / "train.npz", data / "test.npz", SETTINGS)
+    result = trainings["named"]
     assert list(result["rows"][0]) == ["epoch", *METRICS]
     assert sorted(result["curves"]) == sorted(METRICS)
     (line,) = [message for message in result["log"] if message.startswith("epoch 1/1 ")]
     assert [part.split("=")[0] for part in line.split()[2:-2]] == METRICS
 
 
-def test_a_checkpoint_of_other_settings_is_discarded(worker, data, tmp_path):
-    result = run(
-        worker,
-        tmp_path,
-        "other",
-        data / "train.npz",
-        data / "test.npz",
-        SETTINGS | {"epochs": 2},
-        checkpoint_settings=SETTINGS | {"epochs": 2, "learning_rate": 0.01},
-    )
+def test_a_checkpoint_of_other_settings_is_discarded(trainings):
+    result = trainings["other"]
     assert any("starting over" in message for message in result["log"])
     history = result["rows"]
     assert [row["epoch"] for row in history] == [1, 2] and history[0]["loss"] != PLANTED["loss"]
@@ -218,17 +222,8 @@ def test_a_checkpoint_of_other_settings_is_discarded(worker, data, tmp_path):
     assert result["curves"] == curves_of(pd.DataFrame(history))
 
 
-def test_a_checkpoint_of_the_same_job_is_resumed(worker, data, tmp_path):
-    settings = SETTINGS | {"epochs": 2}
-    result = run(
-        worker,
-        tmp_path,
-        "same",
-        data / "train.npz",
-        data / "test.npz",
-        settings,
-        checkpoint_settings=settings,
-    )
+def test_a_checkpoint_of_the_same_job_is_resumed(trainings):
+    result = trainings["same"]
     assert "resuming v2_relu seed 0 after epoch 1" in result["log"]
     history = result["rows"]
     assert history[0] == PLANTED and history[1]["epoch"] == 2
@@ -241,25 +236,10 @@ def test_a_checkpoint_of_the_same_job_is_resumed(worker, data, tmp_path):
 
 
 def test_the_hparams_dashboard_lists_each_training_with_its_settings_and_final_numbers(
-    worker, data, tmp_path
+    trainings,
 ):
     """What `tensorboard --logdir` shows in its HParams tab, asked of the plugin itself."""
-    two_epochs = run(
-        worker,
-        tmp_path,
-        "two_epochs",
-        data / "train.npz",
-        data / "test.npz",
-        SETTINGS | {"epochs": 2},
-    )
-    faster = run(
-        worker,
-        tmp_path,
-        "faster",
-        data / "train.npz",
-        data / "test.npz",
-        SETTINGS | {"learning_rate": 0.01},
-    )
+    two_epochs, faster = trainings["dashboard/two_epochs"], trainings["dashboard/faster"]
     settings = {
         "variant": "v2_relu",
         "seed": 0,
@@ -284,7 +264,7 @@ def test_the_hparams_dashboard_lists_each_training_with_its_settings_and_final_n
     def final(result):
         return {name: float(np.float32(result["rows"][-1][name])) for name in METRICS}
 
-    assert hparams_dashboard(tmp_path) == {
+    assert hparams_dashboard(trainings["dashboard"]) == {
         "two_epochs/tensorboard": {"hparams": settings, "metrics": final(two_epochs)},
         "faster/tensorboard": {
             "hparams": settings | {"training.epochs": 1, "training.learning_rate": 0.01},
