@@ -16,6 +16,7 @@ from project import TINY_CONFIG
 from workflow_helpers import planned_rules
 
 from ablation import plots, tuning_plots
+from ablation.evaluate import read_predictions
 
 CLASSES = [str(digit) for digit in range(10)]
 
@@ -182,6 +183,30 @@ def test_prediction_grid_and_confusion(tmp_path):
     paths = figure_paths(tmp_path, "confusion")
     plots.plot_confusion(table, CLASSES, "v1", paths)
     check_figures(paths)
+
+
+def test_a_predictions_file_read_without_pandas_draws_what_its_table_draws(tmp_path):
+    labels = np.arange(20) % 10
+    table = predictions(labels, np.roll(labels, 1))
+    table.to_csv(tmp_path / "seed0.csv", index=False)
+    columns = read_predictions(tmp_path / "seed0.csv")
+    images = np.random.default_rng(0).random((20, 28, 28, 1), dtype=np.float32)
+    for name, source in (("table", table), ("file", columns)):
+        plots.plot_prediction_grid(
+            images, source, [0, 3, 7], CLASSES, "v1", [tmp_path / f"{name}.svg"]
+        )
+        plots.plot_confusion(source, CLASSES, "v1", [tmp_path / f"{name}-confusion.svg"])
+    for suffix in (".svg", "-confusion.svg"):
+        assert (tmp_path / f"table{suffix}").read_bytes() == (
+            tmp_path / f"file{suffix}"
+        ).read_bytes()
+
+
+def test_a_predictions_file_of_other_columns_is_refused_by_name(tmp_path):
+    path = tmp_path / "seed0.csv"
+    path.write_text("index,label,predicted\n0,1,1\n")
+    with pytest.raises(ValueError, match=f"{path}: columns .* not a predictions file"):
+        read_predictions(path)
 
 
 def test_accuracy_across_datasets(tmp_path):

@@ -2,9 +2,11 @@
 so that drawing a figure never starts TensorFlow."""
 
 import numpy as np
-import pandas as pd
 
 from ablation.files import replaced
+
+# The columns of a training's predictions CSV, in order.
+PREDICTION_COLUMNS = ["index", "label", "predicted", "confidence"]
 
 
 def weight_arrays(model) -> dict[str, np.ndarray]:
@@ -18,16 +20,34 @@ def weight_arrays(model) -> dict[str, np.ndarray]:
 
 def write_predictions(model, test_batches, labels, path) -> None:
     """The model's class and confidence for every test example, in test-set order."""
+    import pandas as pd
+
     probabilities = model.predict(test_batches, verbose=0)
+    columns = [
+        np.arange(len(labels)),
+        labels,
+        probabilities.argmax(axis=1),
+        probabilities.max(axis=1),
+    ]
     with replaced(path) as partial:
-        pd.DataFrame(
-            {
-                "index": np.arange(len(labels)),
-                "label": labels,
-                "predicted": probabilities.argmax(axis=1),
-                "confidence": probabilities.max(axis=1),
-            }
-        ).to_csv(partial, index=False)
+        pd.DataFrame(dict(zip(PREDICTION_COLUMNS, columns))).to_csv(partial, index=False)
+
+
+def read_predictions(path) -> dict[str, np.ndarray]:
+    """A predictions CSV (write_predictions), column by column. NumPy reads it, not
+    pandas: a figure job that draws predictions need not import pandas."""
+    with open(path) as handle:
+        header = handle.readline().strip().split(",")
+        if header != PREDICTION_COLUMNS:
+            raise ValueError(
+                f"{path}: columns {header}, not {PREDICTION_COLUMNS}: "
+                "not a predictions file of this workflow; rebuild it with its training"
+            )
+        table = np.loadtxt(handle, delimiter=",", ndmin=2)
+    return {
+        name: column if name == "confidence" else column.astype(np.int64)
+        for name, column in zip(PREDICTION_COLUMNS, table.T)
+    }
 
 
 def write_weights(model, path) -> None:

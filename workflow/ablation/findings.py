@@ -15,8 +15,9 @@ otherwise; a seeds' test whose seeds did not vary at all weighs neither way.
 
 from __future__ import annotations
 
-# pandas is imported in the functions that use it: Snakemake imports this module
-# in every call, to check the config, where pandas would cost a quarter second.
+# pandas and NumPy are imported in the functions that use them: Snakemake imports
+# this module in every call, to check the config, where pandas would cost a quarter
+# second, and a deployment with Snakemake alone has neither.
 import math
 from typing import TYPE_CHECKING
 
@@ -437,10 +438,10 @@ def interval_columns(result: dict) -> dict:
 
 def correct_per_image(path) -> np.ndarray:
     """Right or wrong, per test image, from a training's predictions CSV."""
-    import pandas as pd
+    from ablation.evaluate import read_predictions
 
-    predictions = pd.read_csv(path)
-    return (predictions["label"] == predictions["predicted"]).to_numpy()
+    predictions = read_predictions(path)
+    return predictions["label"] == predictions["predicted"]
 
 
 def write_findings(

@@ -1,21 +1,33 @@
 """The study's figures. Inputs are CSV and NumPy files only: no TensorFlow here."""
 
+from __future__ import annotations
+
 import json
+from typing import TYPE_CHECKING
 
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
+from PIL import Image
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-from PIL import Image  # noqa: E402
+from ablation import metrics
 
-from ablation import metrics  # noqa: E402
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from pandas import DataFrame
+
+    # A table as columns: a DataFrame, or a predictions file as read_predictions gives it.
+    Columns = DataFrame | Mapping[str, np.ndarray]
+
+# Figures are made with matplotlib's Figure, not pyplot, and nothing here imports
+# pandas (its callers pass tables in): a figure job is mostly imports, and these two
+# were a fifth of them.
 
 # Fixed SVG ids and no timestamps: the same data gives the same bytes.
-plt.rcParams["svg.hashsalt"] = "mnist-ablation"
+matplotlib.rcParams["svg.hashsalt"] = "mnist-ablation"
 METADATA = {".svg": {"Date": None}, ".png": {}}
 
 
@@ -36,7 +48,6 @@ def save_figure(figure, paths) -> None:
         suffix = str(path)[str(path).rfind(".") :]
         metadata = METADATA[suffix] | (labels if suffix == ".png" else {})
         figure.savefig(path, dpi=120, bbox_inches="tight", metadata=metadata)
-    plt.close(figure)
 
 
 def png_labels(path) -> list[str] | None:
@@ -46,7 +57,7 @@ def png_labels(path) -> list[str] | None:
     return None if labels is None else json.loads(labels)
 
 
-def mean_and_band(histories: pd.DataFrame, metric: str) -> pd.DataFrame:
+def mean_and_band(histories: DataFrame, metric: str) -> DataFrame:
     """Per epoch: mean and ±1 sample std of ``metric`` across seeds (std 0 for one seed)."""
     stats = histories.groupby("epoch")[metric].agg(["mean", "std", "count"])
     stats["std"] = stats["std"].fillna(0.0)
@@ -62,7 +73,7 @@ def whole_epochs(axis) -> None:
 
 
 def plot_loss_comparison(
-    histories: pd.DataFrame,
+    histories: DataFrame,
     variant_order,
     paths,
     *,
@@ -77,7 +88,8 @@ def plot_loss_comparison(
     variant names)."""
     evaluated = metrics.SPLIT_WORDS[split]
     panels = ("loss", metrics.on(split, "accuracy"))
-    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 4.2))
+    figure = Figure(figsize=(11, 4.2))
+    loss_axis, accuracy_axis = figure.subplots(1, 2)
     seeds = histories["seed"].nunique()
     for variant in variant_order:
         runs = histories[histories["variant"] == variant]
@@ -147,17 +159,16 @@ def plot_filter_grid(weights: dict, title: str, paths) -> None:
     if not kernels:
         raise ValueError(f"{title}: this model has no conv layers, so no filters to draw")
     heights = [kernel.shape[2] for _, kernel in kernels]
-    figure, axes = plt.subplots(
-        len(kernels),
-        1,
-        squeeze=False,
+    figure = Figure(
         figsize=(
             max(k.shape[3] for _, k in kernels) * 0.7,
             sum(heights) * 0.7 + 1.2 * len(kernels),
-        ),
-        height_ratios=[height + 1.5 for height in heights],
+        )
     )
-    colours = plt.get_cmap("coolwarm").with_extremes(bad="white")
+    axes = figure.subplots(
+        len(kernels), 1, squeeze=False, height_ratios=[height + 1.5 for height in heights]
+    )
+    colours = matplotlib.colormaps["coolwarm"].with_extremes(bad="white")
     for axis, (name, kernel) in zip(axes[:, 0], kernels):
         height, width, in_channels, filters = kernel.shape
         limit = float(np.abs(kernel).max()) or 1.0
@@ -177,18 +188,18 @@ def plot_filter_grid(weights: dict, title: str, paths) -> None:
 
 
 def plot_prediction_grid(
-    images, predictions: pd.DataFrame, indices, class_names, title: str, paths
+    images, predictions: Columns, indices, class_names, title: str, paths
 ) -> None:
     """Chosen test images, each titled 'predicted / true'; wrong ones in red."""
     columns = min(len(indices), 6)
     rows = -(-len(indices) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(columns * 2.1, rows * 2.3), squeeze=False)
-    by_index = predictions.set_index("index")
+    figure = Figure(figsize=(columns * 2.1, rows * 2.3))
+    axes = figure.subplots(rows, columns, squeeze=False)
+    by_index = dict(zip(predictions["index"], zip(predictions["predicted"], predictions["label"])))
     for axis in axes.flat:
         axis.axis("off")
     for axis, index in zip(axes.flat, indices):
-        predicted = class_names[by_index.at[index, "predicted"]]
-        true = class_names[by_index.at[index, "label"]]
+        predicted, true = (class_names[label] for label in by_index[index])
         axis.imshow(images[index].squeeze(), cmap="gray_r")
         axis.set_title(
             f"#{index}\n{predicted} / {true}",
@@ -199,16 +210,17 @@ def plot_prediction_grid(
     save_figure(figure, paths)
 
 
-def confusion_counts(predictions: pd.DataFrame, num_classes: int) -> np.ndarray:
+def confusion_counts(predictions: Columns, num_classes: int) -> np.ndarray:
     counts = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(counts, (predictions["label"], predictions["predicted"]), 1)
     return counts
 
 
-def plot_confusion(predictions: pd.DataFrame, class_names, title: str, paths) -> None:
+def plot_confusion(predictions: Columns, class_names, title: str, paths) -> None:
     counts = confusion_counts(predictions, len(class_names))
     accuracy = np.trace(counts) / counts.sum()
-    figure, axis = plt.subplots(figsize=(6.5, 5.5))
+    figure = Figure(figsize=(6.5, 5.5))
+    axis = figure.subplots()
     image = axis.imshow(counts, cmap="Blues")
     for (true, predicted), count in np.ndenumerate(counts):
         axis.text(
@@ -228,11 +240,12 @@ def plot_confusion(predictions: pd.DataFrame, class_names, title: str, paths) ->
     save_figure(figure, paths)
 
 
-def plot_accuracy_across_datasets(summary: pd.DataFrame, variant_order, paths) -> None:
+def plot_accuracy_across_datasets(summary: DataFrame, variant_order, paths) -> None:
     """Each variant's final test accuracy, datasets side by side (error bars ±1 std)."""
     datasets = list(dict.fromkeys(summary["dataset"]))
     width = 0.8 / len(datasets)
-    figure, axis = plt.subplots(figsize=(1.6 * len(variant_order) + 2, 4))
+    figure = Figure(figsize=(1.6 * len(variant_order) + 2, 4))
+    axis = figure.subplots()
     positions = np.arange(len(variant_order))
     for offset, dataset in enumerate(datasets):
         rows = summary[summary["dataset"] == dataset].set_index("variant")

@@ -2,10 +2,11 @@
 results/compare/studies.csv, results/compare/findings.csv and the loss chart per
 study. Plotting never imports TensorFlow."""
 
+import matplotlib
 import pandas as pd
 
 from ablation import metrics
-from ablation.plots import mean_and_band, plt, save_figure, whole_epochs
+from ablation.plots import Figure, mean_and_band, save_figure, whole_epochs
 
 
 def differing_settings(settings: dict[str, dict[str, object]]) -> list[str]:
@@ -81,15 +82,9 @@ def plot_study_losses(histories: dict[str, pd.DataFrame], variant_order, paths) 
     datasets = list(
         dict.fromkeys(dataset for frame in histories.values() for dataset in frame["dataset"])
     )
-    figure, axes = plt.subplots(
-        len(datasets),
-        len(histories),
-        sharex=True,
-        sharey=True,
-        squeeze=False,
-        figsize=(3.6 * len(histories), 3.2 * len(datasets)),
-    )
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    figure = Figure(figsize=(3.6 * len(histories), 3.2 * len(datasets)))
+    axes = figure.subplots(len(datasets), len(histories), sharex=True, sharey=True, squeeze=False)
+    colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for column, (study, frame) in enumerate(histories.items()):
         for row, dataset in enumerate(datasets):
             axis = axes[row][column]

@@ -4,7 +4,7 @@ import pandas as pd
 
 from ablation import metrics
 from ablation.metrics import VALIDATION_ACCURACY
-from ablation.plots import plot_loss_comparison, plt, save_figure
+from ablation.plots import Figure, plot_loss_comparison, save_figure
 
 
 def plot_learning_rate_sweep(
@@ -13,7 +13,8 @@ def plot_learning_rate_sweep(
     """Final validation accuracy against learning rate (log axis), one line per variant
     with ±1 std bands; each variant's selected rate ringed, diverged points as × at 0;
     the title names the variants selected at an edge of the grid."""
-    figure, axis = plt.subplots(figsize=(7.5, 4.5))
+    figure = Figure(figsize=(7.5, 4.5))
+    axis = figure.subplots()
     chosen = selected.set_index("variant")["learning_rate"]
     at_edge = [
         variant

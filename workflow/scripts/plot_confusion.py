@@ -1,5 +1,4 @@
-import pandas as pd
-
+from ablation.evaluate import read_predictions
 from ablation.integrity import verified_record
 from ablation.logs import log_to
 from ablation.plots import plot_confusion
@@ -10,7 +9,7 @@ log_to(snakemake.log[0])
 verified_record(snakemake.input.provenance, {"predictions": snakemake.input.predictions})
 settings = read_settings(snakemake.input.settings)
 plot_confusion(
-    pd.read_csv(snakemake.input.predictions),
+    read_predictions(snakemake.input.predictions),
     settings["class_names"],
     settings["title"],
     snakemake.output,

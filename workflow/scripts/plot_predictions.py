@@ -1,5 +1,4 @@
-import pandas as pd
-
+from ablation.evaluate import read_predictions
 from ablation.integrity import verified_record
 from ablation.logs import log_to
 from ablation.plots import plot_prediction_grid
@@ -13,7 +12,7 @@ settings = read_settings(snakemake.input.settings)
 images, _ = load_split(snakemake.input.test)
 plot_prediction_grid(
     images,
-    pd.read_csv(snakemake.input.predictions),
+    read_predictions(snakemake.input.predictions),
     settings["indices"],
     settings["class_names"],
     settings["title"],
