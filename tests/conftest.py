@@ -22,7 +22,7 @@ from clones import (
 from mirror_servers import FaultyMirrorHandler, QuietHandler, serving, unused_port_url
 from project import TEST_DATA, TINY_CONFIG
 from shared_studies import QUICK_STUDIES, SHARED_STUDIES, building_in_background, shared_study
-from subprocess_guard import GuardedPopen
+from subprocess_guard import GuardedPopen, refusing_workflow_runs
 from tinydata import write_tiny_dataset
 
 # `make test-quick` runs the tests not marked e2e: no snakemake, no notebook. These
@@ -51,10 +51,18 @@ def uses_e2e_fixtures(item) -> set[str]:
     return (E2E_FIXTURES | (SHARED_STUDIES.keys() - QUICK_STUDIES)) & set(item.fixturenames)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def guarded_popen():
+    """subprocess.Popen is GuardedPopen for the whole session, background threads included."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess, "Popen", GuardedPopen)
+        yield
+
+
 @pytest.fixture(autouse=True)
-def workflow_runs_only_in_e2e_tests(request, monkeypatch):
-    if request.node.get_closest_marker("e2e") is None:
-        monkeypatch.setattr(subprocess, "Popen", GuardedPopen)
+def workflow_runs_only_in_e2e_tests(request, guarded_popen):
+    with refusing_workflow_runs(request.node.get_closest_marker("e2e") is None):
+        yield
 
 
 @pytest.fixture
@@ -88,7 +96,7 @@ def served_tiny():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def background_studies(request, tmp_path_factory):
+def background_studies(request, tmp_path_factory, guarded_popen):
     """Starts building every shared study that a selected test names; gives the
     function that waits for one (and starts one asked for by name only now)."""
     with building_in_background(request.session.items, tmp_path_factory) as scheduler:

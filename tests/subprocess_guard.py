@@ -1,13 +1,17 @@
 """The guard of `make test-quick`: a test not marked e2e that starts snakemake or a
-notebook is stopped, so the quick tier cannot grow slow unnoticed (conftest installs
-GuardedPopen for every such test)."""
+notebook is stopped, and so is a quick shared study (tests/shared_studies.py), so the
+quick tier cannot grow slow unnoticed (conftest installs GuardedPopen for the session)."""
 
 import os
 import subprocess
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 WORKFLOW_PROGRAMS = {"snakemake", "jupyter", "jupyter-nbconvert", "jupyter-execute", "papermill"}
+
+# Per thread: whether GuardedPopen refuses a workflow run there now.
+REFUSING = threading.local()
 
 
 def runs_the_workflow(args) -> bool:
@@ -21,14 +25,29 @@ def runs_the_workflow(args) -> bool:
     return bool(WORKFLOW_PROGRAMS & set(programs))
 
 
+@contextmanager
+def refusing_workflow_runs(refuse: bool = True):
+    """Inside it, in this thread, GuardedPopen refuses to start snakemake or a notebook
+    (if ``refuse``): the main thread while a test not marked e2e runs, and the thread
+    that builds a quick shared study, whatever test runs meanwhile."""
+    before = getattr(REFUSING, "active", False)
+    REFUSING.active = refuse
+    try:
+        yield
+    finally:
+        REFUSING.active = before
+
+
 class GuardedPopen(subprocess.Popen):
-    """Popen for tests not marked e2e. The shared studies' background thread may run
-    snakemake while such a test runs: only the test's own (main) thread is stopped."""
+    """subprocess.Popen for the whole session: refuses a workflow run in a thread
+    inside refusing_workflow_runs. The shared studies' background threads may run
+    snakemake meanwhile."""
 
     def __init__(self, args, *more, **options):
-        if runs_the_workflow(args) and threading.current_thread() is threading.main_thread():
+        if runs_the_workflow(args) and getattr(REFUSING, "active", False):
             raise AssertionError(
                 f"{args!r}: a test that runs snakemake or a notebook must be "
-                "marked e2e (pytest.mark.e2e), or `make test-quick` would run it"
+                "marked e2e (pytest.mark.e2e), and a shared study that does must not be "
+                "declared quick, or `make test-quick` would run it"
             )
         super().__init__(args, *more, **options)

@@ -1,11 +1,15 @@
 """`make test-quick` runs no snakemake and no notebook: tests/conftest.py stops an
-unmarked test that starts one, so the quick tier cannot grow slow unnoticed."""
+unmarked test that starts one, and so does a shared study declared quick, so the quick
+tier cannot grow slow unnoticed."""
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import shared_studies
 from project import SNAKEMAKE
+from shared_studies import StudyScheduler
 from subprocess_guard import runs_the_workflow
 
 
@@ -20,3 +24,14 @@ def test_a_workflow_run_is_recognised_however_it_is_started():
 def test_a_test_without_the_e2e_marker_cannot_start_snakemake():
     with pytest.raises(AssertionError, match="must be marked e2e"):
         subprocess.run([SNAKEMAKE, "--version"], capture_output=True)
+
+
+def test_a_quick_shared_study_cannot_start_snakemake(monkeypatch, tmp_path_factory):
+    def starts_snakemake(root):
+        subprocess.run([SNAKEMAKE, "--version"], capture_output=True)
+
+    monkeypatch.setitem(shared_studies.SHARED_STUDIES, "starts_snakemake", starts_snakemake)
+    monkeypatch.setattr(shared_studies, "QUICK_STUDIES", {"starts_snakemake"})
+    with ThreadPoolExecutor(1) as executor:
+        with pytest.raises(AssertionError, match="must not be declared quick"):
+            StudyScheduler(executor, tmp_path_factory).result("starts_snakemake")
