@@ -247,6 +247,15 @@ def test_another_environment_has_another_fingerprint(environment, change):
     assert software.environment_fingerprint() != before
 
 
+def test_a_folder_without_distributions_on_the_path_leaves_the_fingerprint(tmp_path, monkeypatch):
+    """The checkout's workflow/ folder is on the path: a copy of it elsewhere keeps its
+    kept identities."""
+    before = software.environment_fingerprint()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    clear_caches()
+    assert software.environment_fingerprint() == before
+
+
 def test_a_job_that_imports_packages_records_its_platform():
     assert software.software(TRAIN, False)["platform"] == software.platform_identity()
     assert software.software(PLOT, False)["platform"] == software.platform_identity()

@@ -196,28 +196,30 @@ def platform_identity() -> dict[str, str]:
 @functools.cache
 def environment_fingerprint() -> str:
     """A digest of everything importlib.metadata and this module read: the
-    interpreter, the platform, KERAS_BACKEND, sys.path, and each distribution's
-    metadata folder on it, with the size and modification time of that folder and of
-    its METADATA (a new version is a new folder; a rewritten one, a new time)."""
+    interpreter, the platform, KERAS_BACKEND, and each folder of sys.path that holds
+    distributions, in order, with each distribution's metadata folder and the size and
+    modification time of that folder and of its METADATA (a new version is a new
+    folder; a rewritten one, a new time). Folders without distributions, such as the
+    checkout's own, are left out: a copy of a checkout elsewhere keeps its identities."""
     digest = hashlib.sha256(
-        repr(
-            (sys.executable, sys.path, platform_identity(), os.environ.get("KERAS_BACKEND"))
-        ).encode()
+        repr((sys.executable, platform_identity(), os.environ.get("KERAS_BACKEND"))).encode()
     )
     for entry in sys.path:
         try:
             names = sorted(os.listdir(entry or "."))
         except OSError:
             continue
-        for name in names:
-            if name.endswith((".dist-info", ".egg-info")):
-                folder = os.path.join(entry or ".", name)
-                for path in (folder, os.path.join(folder, "METADATA")):
-                    try:
-                        stat = os.stat(path)
-                    except OSError:
-                        continue
-                    digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        folders = [name for name in names if name.endswith((".dist-info", ".egg-info"))]
+        if folders:
+            digest.update(f"{entry}\0".encode())
+        for name in folders:
+            folder = os.path.join(entry or ".", name)
+            for path in (folder, os.path.join(folder, "METADATA")):
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    continue
+                digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     return digest.hexdigest()
 
 
