@@ -6,11 +6,10 @@ import importlib.util
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 from project import REPO, default_config
 from shared_studies import shared_study
-from tinydata import tiny_images
+from tinydata import tiny_split
 
 from ablation.config import variant_specs
 from ablation.splits import save_split
@@ -213,8 +212,7 @@ def benchmark_runs(root):
     data = root / "data"
     data.mkdir()
     for name, count, seed in (("train", 300, 1), ("test", TEST_IMAGES, 2)):
-        labels = (np.arange(count) % 10).astype(np.uint8)
-        save_split(data / f"{name}.npz", tiny_images(labels, np.random.default_rng(seed)), labels)
+        save_split(data / f"{name}.npz", *tiny_split(count, seed))
     threads = threads_benchmark(
         ["v2_relu"], data, rounds=1, epochs=2, cases=[THREADS_CASE], progress=lambda message: None
     )

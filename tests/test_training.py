@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from project import default_config
 from shared_studies import shared_study
-from tinydata import tiny_images
+from tinydata import tiny_split
 from workflow_helpers import curves_of, hparams_dashboard, tensorboard_hparams, tensorboard_scalars
 
 from ablation.config import variant_specs
@@ -38,11 +38,6 @@ PLANTED = {"epoch": 1, "loss": 99.0, "accuracy": 0.0, "test_loss": 99.0, "test_a
 # Curve points that a killed earlier attempt left behind: a value no training produces.
 STALE = 77.0
 METRICS = ["loss", "accuracy", "test_loss", "test_accuracy"]
-
-
-def tiny_split(count: int, seed: int):
-    labels = (np.arange(count) % 10).astype(np.uint8)
-    return tiny_images(labels, np.random.default_rng(seed)), labels
 
 
 def write_data(directory):
